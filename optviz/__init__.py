@@ -1,0 +1,31 @@
+"""optviz: watch deep-learning optimizers move over 2D test surfaces and train a tiny MLP.
+
+    import optviz
+    r = optviz.run("rosenbrock", "adam", start=(-1.5, 2.0), steps=500, lr=1e-3)
+    r.path, r.loss, r.lr, r.diverged_at
+
+`SURFACES` and `OPTIMIZERS` are the registries the app and the docs are generated from.
+"""
+
+from optviz.api import MAX_STEPS, Result, compare, run, warmup
+from optviz.optimizers import OPTIMIZERS, HParam, Optimizer
+from optviz.schedules import SCHEDULE_NAMES, Schedule
+from surfaces import SURFACES, Surface
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MAX_STEPS",
+    "OPTIMIZERS",
+    "SCHEDULE_NAMES",
+    "SURFACES",
+    "HParam",
+    "Optimizer",
+    "Result",
+    "Schedule",
+    "Surface",
+    "__version__",
+    "compare",
+    "run",
+    "warmup",
+]

@@ -1,0 +1,202 @@
+"""Public API over the kernel: `run`, `compare`, `Result` and `warmup`.
+
+This layer validates every argument (a ValueError names the argument and what is allowed),
+draws the random numbers from seeded numpy generators, expands the schedule into a per-step lr
+array, allocates the outputs and calls the jitted kernel.  The kernel itself never raises: a
+run that leaves the finite range stops and says so in `Result.diverged_at`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from optviz import kernel
+from optviz.optimizers import get_optimizer
+from optviz.schedules import Schedule
+from surfaces import get_surface
+
+MAX_STEPS = 100_000
+ESCAPE_FACTOR = 100.0  # a run stops once it is this many plot widths away from the plot
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """One optimizer's run on one surface.
+
+    path: float64 (k+1, 2), the start and the point after each completed step.
+    loss: float64 (k+1,), f at each point of path.
+    lr: float64 (k,), the learning rate used at each step (schedule applied; for random local
+        search the perturbation size; NaN for random search, which has none).
+    grad: float64 (k, 2), the gradient the rule received at each step (after noise, clipping
+        and L2; zeros for the gradient-free searches).
+    diverged_at: None, or the step (from 1) whose result left the finite range or wandered
+        more than 100 plot widths away; then k = diverged_at - 1 < steps.
+    """
+
+    surface: str
+    optimizer: str
+    hyperparams: dict[str, float]
+    path: np.ndarray
+    loss: np.ndarray
+    lr: np.ndarray
+    grad: np.ndarray
+    diverged_at: int | None
+    steps: int
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def steps_done(self) -> int:
+        return self.path.shape[0] - 1
+
+    @property
+    def final(self) -> np.ndarray:
+        return self.path[-1]
+
+
+def _check_start(start: Any, bounds: Any) -> np.ndarray:
+    try:
+        x0 = np.array(start, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise ValueError(f"start must be a pair of finite numbers (x, y), got {start!r}") from None
+    if x0.shape != (2,) or not np.all(np.isfinite(x0)):
+        raise ValueError(f"start must be a pair of finite numbers (x, y), got {start!r}")
+    return x0
+
+
+def _check_number(name: str, value: Any, lo: float, hi: float) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}") from None
+    if not (np.isfinite(v) and lo <= v <= hi):
+        raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}")
+    return v
+
+
+def check_steps(steps: Any, cap: int = MAX_STEPS) -> int:
+    """`steps` as an int in [1, cap], or a ValueError that says the cap."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= cap:
+        raise ValueError(f"steps must be a whole number from 1 to {cap:,}, got {steps!r}")
+    return int(steps)
+
+
+def run(
+    surface: str,
+    optimizer: str,
+    *,
+    start: Sequence[float] | None = None,
+    steps: int = 500,
+    surface_params: Mapping[str, float] | None = None,
+    schedule: str | Mapping[str, Any] | Schedule | None = "constant",
+    noise: float = 0.0,
+    noise_seed: int = 0,
+    clip_norm: float | None = None,
+    l2: float = 0.0,
+    **hyperparams: Any,
+) -> Result:
+    """Run `optimizer` on `surface` for `steps` steps and return its `Result`.
+
+    surface, optimizer: names from `optviz.SURFACES` and `optviz.OPTIMIZERS`.
+    start: (x, y); default the surface's default start.  steps: 1 .. 100 000.
+    surface_params: e.g. {"kappa": 50, "theta": 0.5} for the bowl.
+    schedule: a name ("constant", "step", "exponential", "polynomial", "cosine"), a mapping
+        {"name": ..., params} or a `Schedule`; it multiplies the optimizer's lr per step.
+    noise: standard deviation sigma of Gaussian noise added to every gradient (SGD's noise on a
+        surface); noise_seed: its seed.
+    clip_norm: clip the gradient to this Euclidean norm (after noise); None = no clipping.
+    l2: coupled L2 weight decay, g <- g + l2 * x (torch's `weight_decay` argument).
+    **hyperparams: the optimizer's own (lr, momentum, beta1, ...); see OPTIMIZERS[name].hparams.
+    """
+    surf = get_surface(surface)
+    opt = get_optimizer(optimizer)
+    sp = surf.pack(**dict(surface_params or {}))
+    hps = opt.resolve(**hyperparams)
+    steps = check_steps(steps)
+    x0 = _check_start(surf.start if start is None else start, surf.bounds)
+    sched = Schedule.coerce(schedule)
+    sigma = _check_number("noise", noise, 0.0, 1e6)
+    nseed = int(_check_number("noise_seed", noise_seed, 0, 2**63 - 1))
+    clip = 0.0 if clip_norm is None else _check_number("clip_norm", clip_norm, 1e-12, 1e12)
+    l2v = _check_number("l2", l2, 0.0, 1e3)
+
+    factors = sched.factors(steps)
+    base = hps.get("lr", hps.get("step", np.nan))
+    lr = base * factors
+    (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
+    span = max(x_hi - x_lo, y_hi - y_lo) * ESCAPE_FACTOR
+    lo = np.array([x_lo - span, y_lo - span])
+    hi = np.array([x_hi + span, y_hi + span])
+
+    empty = np.zeros((0, 2))
+    noise_arr = empty
+    if sigma > 0 and not opt.gradient_free:
+        noise_arr = sigma * np.random.default_rng(nseed).standard_normal((steps, 2))
+    rand = empty
+    if opt.gradient_free:
+        rng = np.random.default_rng(int(hps["seed"]))
+        if opt.name == "random_search":
+            rand = rng.uniform((x_lo, y_lo), (x_hi, y_hi), size=(steps, 2))
+        else:
+            rand = rng.standard_normal((steps, 2))
+
+    path = np.empty((steps + 1, 2))
+    loss = np.empty(steps + 1)
+    grads = np.zeros((steps, 2))
+    k = kernel.run_surface(
+        surf.code, sp, opt.code, opt.pack(hps), x0, lr, noise_arr, rand, clip, l2v, lo, hi, path, loss, grads
+    )
+    k = int(k)
+    options = {
+        "start": (float(x0[0]), float(x0[1])),
+        "surface_params": {p.name: float(v) for p, v in zip(surf.params, sp)},
+        "schedule": sched.to_dict(),
+        "noise": sigma,
+        "noise_seed": nseed,
+        "clip_norm": clip_norm,
+        "l2": l2v,
+    }
+    return Result(
+        surface=surf.name,
+        optimizer=opt.name,
+        hyperparams=hps,
+        path=path[: k + 1],
+        loss=loss[: k + 1],
+        lr=lr[:k],
+        grad=grads[:k],
+        diverged_at=None if k == steps else k + 1,
+        steps=steps,
+        options=options,
+    )
+
+
+def compare(
+    surface: str,
+    runs: Iterable[tuple[str, Mapping[str, Any]] | str],
+    **common: Any,
+) -> list[Result]:
+    """Run several optimizers with shared settings (start, steps, schedule, noise, ...).
+
+    runs: (optimizer name, hyperparameters) pairs, or bare names for the defaults; the same
+    optimizer may appear twice with different hyperparameters.  **common: keyword arguments
+    of `run` other than the hyperparameters.
+    """
+    out = []
+    for item in runs:
+        name, hps = (item, {}) if isinstance(item, str) else item
+        overlap = set(hps) & set(common)
+        if overlap:
+            raise ValueError(
+                f"{sorted(overlap)[0]!r} given both as a shared option and as a hyperparameter of {name!r}"
+            )
+        out.append(run(surface, name, **common, **dict(hps)))
+    return out
+
+
+def warmup() -> None:
+    """Compile (or load from the cache) every kernel once, so the first real run is fast."""
+    # One kernel serves every surface and optimizer: a single call compiles (or loads) it all.
+    run("bowl", "adam", steps=2, start=(1.0, 1.0), noise=0.1)
