@@ -1,0 +1,158 @@
+"""Slow, obvious reference optimizers written from the published algorithms (torch.optim's
+algorithm boxes), in plain Python over lists of floats, for step-by-step comparison with the
+Numba rules.  Each `step(x, g, t, lr)` returns the new x and keeps its state in `self.state`,
+named as in the docs.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+class Ref:
+    def __init__(self, n: int, **hp):
+        self.hp = hp
+        self.n = n
+        self.state: dict[str, list[float]] = {}
+
+    def zeros(self, *names):
+        for name in names:
+            self.state.setdefault(name, [0.0] * self.n)
+        return [self.state[name] for name in names]
+
+
+class SGD(Ref):
+    def step(self, x, g, t, lr):
+        return [xi - lr * gi for xi, gi in zip(x, g)]
+
+
+class Momentum(Ref):
+    """Textbook form (CS231n): v <- mu v - lr g; x <- x + v.  Torch's b equals -v / lr."""
+
+    nesterov = False
+
+    def step(self, x, g, t, lr):
+        (v,) = self.zeros("v")
+        mu = self.hp["momentum"]
+        out = []
+        for i in range(self.n):
+            v_prev = v[i]
+            v[i] = mu * v[i] - lr * g[i]
+            if self.nesterov:
+                # Sutskever's look-ahead in the shifted variable (CS231n "Nesterov momentum"):
+                # x <- x - mu v_prev + (1 + mu) v
+                out.append(x[i] - mu * v_prev + (1 + mu) * v[i])
+            else:
+                out.append(x[i] + v[i])
+        return out
+
+
+class Nesterov(Momentum):
+    nesterov = True
+
+
+class Adagrad(Ref):
+    def step(self, x, g, t, lr):
+        (s,) = self.zeros("sum")
+        clr = lr / (1 + (t - 1) * self.hp["lr_decay"])
+        out = []
+        for i in range(self.n):
+            s[i] += g[i] ** 2
+            out.append(x[i] - clr * g[i] / (math.sqrt(s[i]) + self.hp["eps"]))
+        return out
+
+
+class RMSprop(Ref):
+    def step(self, x, g, t, lr):
+        v, gbar, b = self.zeros("square_avg", "grad_avg", "momentum_buffer")
+        a, eps, mu, centered = self.hp["alpha"], self.hp["eps"], self.hp["momentum"], self.hp["centered"]
+        out = []
+        for i in range(self.n):
+            v[i] = a * v[i] + (1 - a) * g[i] ** 2
+            if centered:
+                gbar[i] = a * gbar[i] + (1 - a) * g[i]
+                d = math.sqrt(v[i] - gbar[i] ** 2) + eps
+            else:
+                d = math.sqrt(v[i]) + eps
+            if mu > 0:
+                b[i] = mu * b[i] + g[i] / d
+                out.append(x[i] - lr * b[i])
+            else:
+                out.append(x[i] - lr * g[i] / d)
+        return out
+
+
+class Adadelta(Ref):
+    def step(self, x, g, t, lr):
+        v, u = self.zeros("square_avg", "acc_delta")
+        rho, eps = self.hp["rho"], self.hp["eps"]
+        out = []
+        for i in range(self.n):
+            v[i] = rho * v[i] + (1 - rho) * g[i] ** 2
+            dx = math.sqrt(u[i] + eps) / math.sqrt(v[i] + eps) * g[i]
+            u[i] = rho * u[i] + (1 - rho) * dx**2
+            out.append(x[i] - lr * dx)
+        return out
+
+
+class Adam(Ref):
+    """Kingma & Ba, Algorithm 1, with eps outside the root; amsgrad and AdamW's decay as options."""
+
+    amsgrad = False
+
+    def step(self, x, g, t, lr):
+        m, v, vmax = self.zeros("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+        b1, b2, eps = self.hp["beta1"], self.hp["beta2"], self.hp["eps"]
+        bc = self.hp.get("bias_correction", True)
+        wd = self.hp.get("weight_decay", 0.0)
+        out = []
+        for i in range(self.n):
+            xi = x[i] * (1 - lr * wd)
+            m[i] = b1 * m[i] + (1 - b1) * g[i]
+            v[i] = b2 * v[i] + (1 - b2) * g[i] ** 2
+            vmax[i] = max(vmax[i], v[i])
+            vv = vmax[i] if self.amsgrad else v[i]
+            m_hat = m[i] / (1 - b1**t) if bc else m[i]
+            v_hat = vv / (1 - b2**t) if bc else vv
+            out.append(xi - lr * m_hat / (math.sqrt(v_hat) + eps))
+        return out
+
+
+class AMSGrad(Adam):
+    amsgrad = True
+
+
+class AdamW(Adam):
+    pass
+
+
+class NAdam(Ref):
+    def step(self, x, g, t, lr):
+        m, v = self.zeros("exp_avg", "exp_avg_sq")
+        b1, b2, eps, psi = self.hp["beta1"], self.hp["beta2"], self.hp["eps"], self.hp["momentum_decay"]
+        prod = self.state.get("mu_product", 1.0)
+        mu = b1 * (1 - 0.5 * 0.96 ** (t * psi))
+        mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+        prod *= mu
+        self.state["mu_product"] = prod
+        out = []
+        for i in range(self.n):
+            m[i] = b1 * m[i] + (1 - b1) * g[i]
+            v[i] = b2 * v[i] + (1 - b2) * g[i] ** 2
+            d = math.sqrt(v[i] / (1 - b2**t)) + eps
+            out.append(x[i] - lr * (1 - mu) / (1 - prod) * g[i] / d - lr * mu_next / (1 - prod * mu_next) * m[i] / d)
+        return out
+
+
+REFERENCES = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "nesterov": Nesterov,
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adadelta": Adadelta,
+    "adam": Adam,
+    "amsgrad": AMSGrad,
+    "adamw": AdamW,
+    "nadam": NAdam,
+}
