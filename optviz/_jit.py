@@ -18,6 +18,13 @@ import numba
 JIT_OPTIONS: dict[str, Any] = {"cache": True, "fastmath": False, "nogil": True, "error_model": "numpy"}
 
 
-def jit(fn: Callable) -> Callable:
-    """Compile `fn` with the project's Numba settings (nopython, cached, no fastmath)."""
-    return numba.njit(**JIT_OPTIONS)(fn)
+def jit(fn: Callable | None = None, *, inline: bool = False) -> Callable:
+    """Compile `fn` with the project's Numba settings (nopython, cached, no fastmath).
+
+    inline=True inlines the function at Numba IR level into its callers (for the small
+    dispatchers on the hot path, where LLVM would otherwise pass every array struct by value).
+    """
+    opts = dict(JIT_OPTIONS, inline="always") if inline else JIT_OPTIONS
+    if fn is None:
+        return lambda f: numba.njit(**opts)(f)
+    return numba.njit(**opts)(fn)

@@ -58,7 +58,7 @@ _h = tuple(
 N_SURFACES = len(_fg)
 
 
-@jit
+@jit(inline=True)
 def surface_fg(code, x, y, p):
     """(f, df/dx, df/dy) of surface `code` at (x, y) with packed parameters p."""
     if code == 0:

@@ -197,19 +197,20 @@ def _newton2(x, g, h, lr):
     x[1] -= lr * (sn * p1 + cs * p2)
 
 
-@jit
+@jit(inline=True)
 def prepare_grad(g, x, clip_norm, l2):
     """Gradient clipping by global norm, then coupled L2 weight decay, in place.
 
     clip: g <- g * min(1, c / (||g|| + 1e-6))   (torch.nn.utils.clip_grad_norm_, c = clip_norm)
     L2:   g <- g + l2 * x                       (the `weight_decay` argument of torch optimizers)
-    clip_norm <= 0 means no clipping.  Returns the norm before clipping.
+    clip_norm <= 0 means no clipping.  Returns the norm before clipping (-1 when not clipping).
     """
-    s = 0.0
-    for i in range(g.shape[0]):
-        s += g[i] * g[i]
-    norm = np.sqrt(s)
+    norm = -1.0
     if clip_norm > 0.0:
+        s = 0.0
+        for i in range(g.shape[0]):
+            s += g[i] * g[i]
+        norm = np.sqrt(s)
         coef = clip_norm / (norm + 1e-6)
         if coef < 1.0:
             for i in range(g.shape[0]):
@@ -220,7 +221,7 @@ def prepare_grad(g, x, clip_norm, l2):
     return norm
 
 
-@jit
+@jit(inline=True)
 def update(code, x, g, state, scal, hp, t, lr, h):
     """Apply one step of optimizer `code` in place.
 
