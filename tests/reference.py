@@ -156,3 +156,37 @@ REFERENCES = {
     "adamw": AdamW,
     "nadam": NAdam,
 }
+
+
+def newton_step(x, grad, hess, lr, floor=1e-6):
+    """Damped saddle-free Newton from its definition: H~ = Q diag(max(|lambda|, floor)) Q^T."""
+    import numpy as np
+
+    h = np.array([[hess[0], hess[1]], [hess[1], hess[2]]])
+    lam, q = np.linalg.eigh(h)
+    lam = np.maximum(np.abs(lam), floor)
+    step = q @ ((q.T @ np.asarray(grad)) / lam)
+    return [x[0] - lr * step[0], x[1] - lr * step[1]]
+
+
+def random_search(f, candidates, start):
+    """Keep the best of the candidate points seen so far (CS231n's random search)."""
+    best, fbest, out = list(start), f(*start), [list(start)]
+    for c in candidates:
+        fc = f(*c)
+        if fc < fbest:
+            best, fbest = list(c), fc
+        out.append(list(best))
+    return out
+
+
+def random_local_search(f, normals, start, step):
+    """x + step * z, accepted only if f decreases (CS231n's random local search)."""
+    x, fx, out = list(start), f(*start), [list(start)]
+    for z in normals:
+        c = [x[0] + step * z[0], x[1] + step * z[1]]
+        fc = f(*c)
+        if fc < fx:
+            x, fx = c, fc
+        out.append(list(x))
+    return out
