@@ -1,0 +1,688 @@
+"""Figure builders for the MLP view: MLP results in, plotly figures out (no streamlit, no training).
+
+    data_figure                   the data set, classes by colour and marker, validation hollow
+    one_hot_figure                a few points with their class and one-hot target vector (C25)
+    decision_boundary_figure      predicted class and confidence over the plane, animated over
+                                  training (slider + play), one panel per run
+    loss_curves_figure            train / validation loss and accuracy per run; early-stopping
+                                  point and divergence marked (C1, C27, C28, C30)
+    landscape_figure              loss contour of a shared plane with every run's path (C15)
+    slice_figure                  1D slices L(c + a d) (C15)
+    activation_histograms_figure  activations per layer at init, one row per init scheme (C19, C20)
+    grad_norm_figure              ||dL/dW_l|| per layer over training (C21)
+    lr_figure                     the learning rate of every step (C17)
+    gradient_check_figure         backprop against finite differences, one dot per parameter (C14)
+
+Every builder reads only what `optviz.mlp` returned (results, landscapes, statistics); the
+decision boundary evaluates the trained network on a grid (`optviz.mlp.decision_frames`) but
+never reruns an optimizer.  Large arrays go out as float32 / uint8 (plotly writes numpy arrays
+as base64 typed arrays), long curves are thinned to `MAX_POINTS`.
+
+Colours: Okabe & Ito (2008), the order of `optviz.figures.COLORS`, by position of the run in
+the list, so a comparison has the same colour per optimizer in every figure of both views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from optviz.mlp.data import one_hot
+from optviz.mlp.landscape import Landscape, Slice1D
+from optviz.mlp.model import ActivationStats
+from optviz.mlp.train import GradientCheck, MLPResult, decision_frames
+
+# Same order as optviz.figures.COLORS (yellow and black last: weakest on white / dark).
+COLORS: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+# Classes: their own colours and marker symbols (shape too, for readers who cannot tell colours apart).
+CLASS_COLORS: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
+CLASS_SYMBOLS: tuple[str, ...] = ("circle", "x", "diamond", "triangle-up")
+DIVERGED_COLOR = "#B00020"
+CONTOUR_SCALE = [[0.0, "#FFFFFF"], [0.4, "#E9EDF3"], [0.75, "#CDD5E0"], [1.0, "#AEB9C9"]]  # figures.py light
+MAX_POINTS = 2000  # points per curve after thinning
+CONF_LEVELS = 50  # confidence shades per class in the decision map (uint8: classes * 50 <= 200)
+LOG_FLOOR = 1e-12
+
+
+def color_for(index: int) -> str:
+    """The colour of the index-th run of a comparison."""
+    return COLORS[index % len(COLORS)]
+
+
+def class_color(c: int) -> str:
+    """The colour of class c (cycles after 4 classes)."""
+    return CLASS_COLORS[c % len(CLASS_COLORS)]
+
+
+def _as_list(results: Any, kind: type) -> list:
+    items = [results] if isinstance(results, kind) else list(results)
+    if not items or not all(isinstance(r, kind) for r in items):
+        raise ValueError(f"expected a {kind.__name__} or a non-empty list of them")
+    return items
+
+
+def _thin(n: int, cap: int = MAX_POINTS) -> np.ndarray:
+    """Indices 0..n-1 thinned to at most `cap`, keeping the first and the last."""
+    if n <= cap:
+        return np.arange(n)
+    return np.unique(np.round(np.linspace(0, n - 1, cap)).astype(np.int64))
+
+
+def _f4(a: np.ndarray) -> np.ndarray:
+    """float32 for a smaller JSON; a diverging run's 1e200 is clipped to float32's largest value."""
+    big = float(np.finfo(np.float32).max)
+    return np.clip(np.asarray(a, dtype=np.float64), -big, big).astype(np.float32)
+
+
+def _mix(hex_color: str, white: float) -> str:
+    """hex_color blended with white (white = 0: the colour, 1: white), as rgb()."""
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    r, g, b = (round(v + (255 - v) * white) for v in (r, g, b))
+    return f"rgb({r},{g},{b})"
+
+
+def _base_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": title},
+        template="plotly_white",
+        height=height,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"bgcolor": "rgba(0,0,0,0)"},
+        meta={"auto_title": title},
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _data_traces(
+    X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None, y_val: np.ndarray | None, legend: bool, group: str = ""
+) -> list[go.Scatter]:
+    traces = []
+    n_cls = int(max(y.max(), y_val.max() if y_val is not None and y_val.size else 0)) + 1
+    for c in range(n_cls):
+        for Xs, ys, val in ((X, y, False), (X_val, y_val, True)):
+            if Xs is None or ys is None:
+                continue
+            pts = Xs[ys == c]
+            if not len(pts):
+                continue
+            color = class_color(c)
+            symbol = CLASS_SYMBOLS[c % len(CLASS_SYMBOLS)] + ("-open" if val else "")
+            traces.append(
+                go.Scatter(
+                    x=_f4(pts[:, 0]),
+                    y=_f4(pts[:, 1]),
+                    mode="markers",
+                    name=f"class {c}" + (" (validation)" if val else ""),
+                    legendgroup=f"{group}class{c}{val}",
+                    showlegend=legend,
+                    marker={
+                        "color": color,
+                        "symbol": symbol,
+                        "size": 6,
+                        "line": {"width": 0.6 if not val else 1.2, "color": "white" if not val else color},
+                    },
+                    hovertemplate=f"class {c}<br>x₁=%{{x:.3f}}<br>x₂=%{{y:.3f}}<extra></extra>",
+                )
+            )
+    return traces
+
+
+def data_figure(
+    X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None, y_val: np.ndarray | None = None, title: str = ""
+) -> go.Figure:
+    """Scatter of the data: one colour and marker per class, validation points hollow."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    fig = go.Figure(_data_traces(X, y, X_val, None if y_val is None else np.asarray(y_val), True))
+    fig.update_xaxes(title="x₁")
+    fig.update_yaxes(title="x₂", scaleanchor="x", scaleratio=1)
+    return _base_layout(fig, title or f"data: {len(y)} points, {int(y.max()) + 1} classes", 460)
+
+
+def one_hot_figure(X: np.ndarray, y: np.ndarray, n_classes: int | None = None, rows: int = 8) -> go.Figure:
+    """The first `rows` points: inputs, class, and the one-hot target vector the softmax is fitted to."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    k = int(min(max(rows, 1), len(y)))
+    oh = one_hot(y, n_classes)[:k]
+    C = oh.shape[1]
+    labels = [f"({X[i, 0]:.2f}, {X[i, 1]:.2f}) → class {y[i]}" for i in range(k)]
+    fig = go.Figure(
+        go.Heatmap(
+            z=oh,
+            x=[f"class {c}" for c in range(C)],
+            y=labels,
+            colorscale=[[0.0, "#FFFFFF"], [1.0, COLORS[0]]],
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            text=oh.astype(int).astype(str),
+            texttemplate="%{text}",
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{y}<br>%{x}: %{z:.0f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title="input (x₁, x₂) → label")
+    fig.update_xaxes(side="top", title="one-hot target")
+    return _base_layout(fig, "one-hot encoding of the labels", 120 + 34 * k)
+
+
+# --------------------------------------------------------------------------- decision boundary
+
+
+def _decision_z(proba: np.ndarray) -> np.ndarray:
+    """uint8 code: class * CONF_LEVELS + confidence level (0 = at chance, CONF_LEVELS - 1 = certain)."""
+    C = proba.shape[-1]
+    cls = np.argmax(proba, axis=-1)
+    conf = (np.max(proba, axis=-1) - 1.0 / C) / (1.0 - 1.0 / C)
+    lvl = np.clip(np.floor(conf * CONF_LEVELS), 0, CONF_LEVELS - 1)
+    return (cls * CONF_LEVELS + lvl).astype(np.uint8)
+
+
+def _decision_scale(C: int) -> list[list[Any]]:
+    """Colourscale over [0, C * CONF_LEVELS - 1]: each class from a pale to a medium tint."""
+    top = C * CONF_LEVELS - 1
+    scale = []
+    for c in range(C):
+        lo, hi = c * CONF_LEVELS / top, (c * CONF_LEVELS + CONF_LEVELS - 1) / top
+        scale += [[lo, _mix(class_color(c), 0.92)], [hi, _mix(class_color(c), 0.45)]]
+    return scale
+
+
+def decision_boundary_figure(
+    results: MLPResult | Sequence[MLPResult], frames: int = 30, resolution: int = 50, show_val: bool = True
+) -> go.Figure:
+    """Predicted class (hue) and confidence (depth of tint) over the data plane, animated over training.
+
+    One panel per run, side by side, sharing one slider: frame k shows every run at the same
+    step (a run that stopped early stays at its last row).  The data sit on top; validation
+    points are hollow.
+    """
+    runs = _as_list(results, MLPResult)
+    if not 2 <= frames <= 200:
+        raise ValueError(f"frames must be from 2 to 200, got {frames!r}")
+    last = max(int(r.step[-1]) for r in runs)
+    steps = np.unique(np.round(np.linspace(0, last, frames)).astype(np.int64))
+    C = runs[0].net.n_out
+    # shared grid over all runs' data
+    pts = np.vstack([r.X if r.X_val is None else np.vstack([r.X, r.X_val]) for r in runs])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pad = 0.15 * np.maximum(hi - lo, 1e-9)
+    bounds = ((lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1]))
+    n = len(runs)
+    fig = make_subplots(1, n, subplot_titles=[r.label for r in runs], horizontal_spacing=0.04, shared_yaxes=True)
+    scale = _decision_scale(C)
+    heat_idx, per_run_z = [], []
+    for k, r in enumerate(runs):
+        rows = np.array([r.row_of(s) for s in steps])
+        uniq, inv = np.unique(rows, return_inverse=True)
+        df = decision_frames(r, uniq, resolution, bounds)
+        z = _decision_z(df.proba)[inv]
+        per_run_z.append((z, rows))
+        heat_idx.append(len(fig.data))
+        fig.add_trace(
+            go.Heatmap(
+                x=_f4(df.xs),
+                y=_f4(df.ys),
+                z=z[-1],
+                zmin=0,
+                zmax=C * CONF_LEVELS - 1,
+                colorscale=scale,
+                showscale=False,
+                hoverinfo="skip",
+            ),
+            1,
+            k + 1,
+        )
+        for tr in _data_traces(r.X, r.y, r.X_val if show_val else None, r.y_val if show_val else None, k == 0):
+            fig.add_trace(tr, 1, k + 1)
+    fig.frames = [
+        go.Frame(
+            name=str(int(s)),
+            data=[go.Heatmap(z=per_run_z[k][0][i]) for k in range(n)],
+            traces=heat_idx,
+            layout={
+                "annotations": [
+                    {**a.to_plotly_json(), "text": f"{runs[k].label}: {_acc_text(runs[k], per_run_z[k][1][i])}"}
+                    for k, a in enumerate(fig.layout.annotations)
+                ]
+            },
+        )
+        for i, s in enumerate(steps)
+    ]
+    for k, a in enumerate(fig.layout.annotations):
+        a.text = f"{runs[k].label}: {_acc_text(runs[k], per_run_z[k][1][-1])}"
+    fig.update_xaxes(range=bounds[0], title="x₁", constrain="domain")
+    fig.update_yaxes(range=bounds[1], constrain="domain")
+    fig.update_yaxes(title="x₂", col=1)
+    _animation_controls(fig, [str(int(s)) for s in steps], "step ")
+    return _base_layout(fig, "decision boundary during training", 480)
+
+
+def _acc_text(r: MLPResult, row: int) -> str:
+    s = f"step {int(r.step[row])}, train acc {r.accuracy[row]:.0%}"
+    if r.val_accuracy is not None:
+        s += f", val {r.val_accuracy[row]:.0%}"
+    return s
+
+
+def _animation_controls(fig: go.Figure, names: list[str], prefix: str) -> None:
+    """Play / pause buttons and a slider over the frames `names`; the figure rests on the last frame."""
+    anim = {"mode": "immediate", "frame": {"duration": 120, "redraw": True}, "transition": {"duration": 0}}
+    fig.update_layout(
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.0,
+                "y": -0.12,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showactive": False,
+                "buttons": [
+                    {"label": "▶ play", "method": "animate", "args": [None, {**anim, "fromcurrent": True}]},
+                    {
+                        "label": "❚❚ pause",
+                        "method": "animate",
+                        "args": [[None], {"mode": "immediate", "frame": {"duration": 0, "redraw": False}}],
+                    },
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "active": len(names) - 1,
+                "x": 0.18,
+                "len": 0.82,
+                "y": -0.08,
+                "yanchor": "top",
+                "currentvalue": {"prefix": prefix},
+                "steps": [
+                    {
+                        "label": nm,
+                        "method": "animate",
+                        "args": [[nm], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}],
+                    }
+                    for nm in names
+                ],
+            }
+        ],
+    )
+    fig.update_layout(margin={"b": 110})
+
+
+# --------------------------------------------------------------------------- curves
+
+
+def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = True) -> go.Figure:
+    """Loss (left) and accuracy (right) over steps: training solid, validation dotted.
+
+    The training curve is the data loss (without the L2 penalty), the same quantity as the
+    validation loss.  A star marks each run's lowest validation loss and a dotted vertical line
+    where early stopping ended it; an x marks the last good point of a diverged run.
+    """
+    runs = _as_list(results, MLPResult)
+    fig = make_subplots(1, 2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.1)
+    for k, r in enumerate(runs):
+        color = color_for(k)
+        idx = _thin(len(r.step))
+        x = r.step[idx]
+        train_loss = np.maximum(r.data_loss[idx], LOG_FLOOR) if log_y else r.data_loss[idx]
+        common = {"legendgroup": str(k), "line": {"color": color}}
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=_f4(train_loss),
+                name=f"{r.label} train",
+                mode="lines",
+                **common,
+                hovertemplate="step %{x}<br>train loss %{y:.4g}<extra></extra>",
+            ),
+            1,
+            1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=_f4(r.accuracy[idx]),
+                name=f"{r.label} train acc",
+                mode="lines",
+                showlegend=False,
+                **common,
+                hovertemplate="step %{x}<br>train accuracy %{y:.1%}<extra></extra>",
+            ),
+            1,
+            2,
+        )
+        if r.val_loss is not None:
+            val = {"legendgroup": str(k), "line": {"color": color, "dash": "dot", "width": 2}}
+            vl = np.maximum(r.val_loss[idx], LOG_FLOOR) if log_y else r.val_loss[idx]
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=_f4(vl),
+                    name=f"{r.label} validation",
+                    mode="lines",
+                    **val,
+                    hovertemplate="step %{x}<br>validation loss %{y:.4g}<extra></extra>",
+                ),
+                1,
+                1,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=_f4(r.val_accuracy[idx]),
+                    name=f"{r.label} val acc",
+                    mode="lines",
+                    showlegend=False,
+                    **val,
+                    hovertemplate="step %{x}<br>validation accuracy %{y:.1%}<extra></extra>",
+                ),
+                1,
+                2,
+            )
+            if r.best_step is not None:
+                b = r.row_of(r.best_step)
+                stop = f"; stopped at step {r.stopped_at}" if r.stopped_at is not None else ""
+                fig.add_trace(
+                    go.Scatter(
+                        x=[r.best_step],
+                        y=[max(r.val_loss[b], LOG_FLOOR) if log_y else r.val_loss[b]],
+                        mode="markers",
+                        name=f"{r.label} best validation",
+                        legendgroup=str(k),
+                        showlegend=False,
+                        marker={"symbol": "star", "size": 14, "color": color, "line": {"width": 1, "color": "white"}},
+                        hovertemplate=f"lowest validation loss at step {r.best_step}{stop}<extra></extra>",
+                    ),
+                    1,
+                    1,
+                )
+        if r.stopped_at is not None:
+            for col in (1, 2):
+                fig.add_vline(x=r.stopped_at, line={"color": color, "dash": "dot", "width": 1.5}, row=1, col=col)
+            fig.add_annotation(
+                x=r.stopped_at,
+                y=1.0,
+                yref="y domain",
+                text=f"early stop (step {r.stopped_at})",
+                showarrow=False,
+                font={"color": color, "size": 11},
+                xanchor="right",
+                yanchor="top",
+                row=1,
+                col=1,
+            )
+        if r.diverged_at is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[r.step[-1]],
+                    y=[max(r.data_loss[-1], LOG_FLOOR) if log_y else r.data_loss[-1]],
+                    mode="markers",
+                    name=f"{r.label} diverged",
+                    legendgroup=str(k),
+                    showlegend=False,
+                    marker={"symbol": "x", "size": 14, "color": DIVERGED_COLOR},
+                    hovertemplate=f"diverged at step {r.diverged_at}<extra></extra>",
+                ),
+                1,
+                1,
+            )
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(type="log" if log_y else "linear", title="loss", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="accuracy", row=1, col=2)
+    return _base_layout(fig, "training and validation curves", 440)
+
+
+def grad_norm_figure(results: MLPResult | Sequence[MLPResult]) -> go.Figure:
+    """||dLoss/dW_l|| per layer over the steps, one panel per run (log scale; C21).
+
+    Layer colours run light (input side) to dark (output side): in a deep sigmoid net the
+    first layers' curves sit orders of magnitude below the last one's (vanishing gradients).
+    """
+    runs = _as_list(results, MLPResult)
+    n = len(runs)
+    fig = make_subplots(1, n, subplot_titles=[r.label for r in runs], shared_yaxes=True, horizontal_spacing=0.04)
+    for k, r in enumerate(runs):
+        L = r.grad_norm.shape[1]
+        idx = _thin(r.grad_norm.shape[0])
+        for l in range(L):
+            shade = 0.7 * (1.0 - l / max(L - 1, 1))
+            fig.add_trace(
+                go.Scatter(
+                    x=idx + 1,
+                    y=_f4(np.maximum(r.grad_norm[idx, l], LOG_FLOOR)),
+                    mode="lines",
+                    name=f"layer {l + 1}" + (" (output)" if l == L - 1 else ""),
+                    legendgroup=f"layer{l}",
+                    showlegend=k == 0,
+                    line={"color": _mix(color_for(k), shade), "width": 2},
+                    hovertemplate=f"layer {l + 1}<br>step %{{x}}<br>‖∂L/∂W‖ = %{{y:.3g}}<extra></extra>",
+                ),
+                1,
+                k + 1,
+            )
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(type="log")
+    fig.update_yaxes(title="gradient norm ‖∂L/∂W‖", col=1)
+    return _base_layout(fig, "gradient norm per layer", 420)
+
+
+def lr_figure(results: MLPResult | Sequence[MLPResult]) -> go.Figure:
+    """The learning rate used at every step (schedule applied; C17)."""
+    runs = _as_list(results, MLPResult)
+    fig = go.Figure()
+    for k, r in enumerate(runs):
+        idx = _thin(len(r.lr))
+        fig.add_trace(go.Scatter(x=idx + 1, y=_f4(r.lr[idx]), mode="lines", name=r.label, line={"color": color_for(k)}))
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(title="learning rate", type="log")
+    return _base_layout(fig, "learning rate schedule", 360)
+
+
+# --------------------------------------------------------------------------- landscape
+
+
+def landscape_figure(ls: Landscape, log: bool = True) -> go.Figure:
+    """Filled contour of the loss on the shared plane with every run's projected path.
+
+    Paths start at a circle and end at a star; hover shows the step and the run's true loss
+    (the projection is exact only for points on the plane: PCA planes hold most of a path,
+    random ones hardly any of it).
+    """
+    z = np.log10(np.maximum(ls.loss, LOG_FLOOR)) if log else ls.loss
+    fig = go.Figure(
+        go.Contour(
+            x=_f4(ls.alphas),
+            y=_f4(ls.betas),
+            z=_f4(z),
+            colorscale=CONTOUR_SCALE,
+            ncontours=24,
+            contours={"coloring": "fill", "showlines": True},
+            line={"width": 0.6, "color": "rgba(60, 70, 90, 0.35)"},
+            colorbar={"title": {"text": "log₁₀ loss" if log else "loss"}, "thickness": 14},
+            hovertemplate="a=%{x:.3g}, b=%{y:.3g}<br>" + ("log₁₀ loss" if log else "loss") + " %{z:.3f}<extra></extra>",
+            name="loss",
+        )
+    )
+    for k, (path, pl, label) in enumerate(zip(ls.paths, ls.path_loss, ls.labels)):
+        color = color_for(k)
+        idx = _thin(len(path))
+        fig.add_trace(
+            go.Scatter(
+                x=_f4(path[idx, 0]),
+                y=_f4(path[idx, 1]),
+                mode="lines",
+                name=label,
+                legendgroup=str(k),
+                line={"color": color, "width": 2.5},
+                customdata=np.c_[idx, pl[idx]].astype(np.float32),
+                hovertemplate="row %{customdata[0]:.0f}<br>loss %{customdata[1]:.4g}<extra>" + label + "</extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=_f4(path[[0, -1], 0]),
+                y=_f4(path[[0, -1], 1]),
+                mode="markers",
+                legendgroup=str(k),
+                showlegend=False,
+                marker={
+                    "symbol": ["circle", "star"],
+                    "size": [9, 15],
+                    "color": color,
+                    "line": {"width": 1, "color": "white"},
+                },
+                hoverinfo="skip",
+            )
+        )
+    kind = ls.plane.kind
+    if ls.plane.explained is not None:
+        e1, e2 = ls.plane.explained
+        xt, yt = f"PC1 ({e1:.0%} of the path's variance)", f"PC2 ({e2:.0%})"
+    else:
+        xt, yt = f"a (direction 1, {kind})", f"b (direction 2, {kind})"
+    fig.update_xaxes(title=xt, range=[float(ls.alphas[0]), float(ls.alphas[-1])])
+    fig.update_yaxes(title=yt, range=[float(ls.betas[0]), float(ls.betas[-1])])
+    _base_layout(fig, f"loss landscape on a {kind} plane: L(c + a·d₁ + b·d₂)", 560)
+    # legend under the plot: the colour bar owns the right margin
+    fig.update_layout(legend={"orientation": "h", "x": 0.0, "y": -0.14, "yanchor": "top"}, margin={"b": 100})
+    return fig
+
+
+def slice_figure(slices: Slice1D | Sequence[Slice1D], log: bool = False) -> go.Figure:
+    """1D slices L(c + a d), one curve per slice, with the named points (center, init, final) marked."""
+    items = _as_list(slices, Slice1D)
+    fig = go.Figure()
+    for k, s in enumerate(items):
+        color = color_for(k)
+        y = np.maximum(s.loss, LOG_FLOOR) if log else s.loss
+        fig.add_trace(
+            go.Scatter(
+                x=_f4(s.alphas),
+                y=_f4(y),
+                mode="lines",
+                name=f"{s.label} · {s.kind}",
+                line={"color": color, "width": 2.5},
+            )
+        )
+        for name, a in s.marks.items():
+            v = float(np.interp(a, s.alphas, y))
+            fig.add_trace(
+                go.Scatter(
+                    x=[a],
+                    y=[v],
+                    mode="markers+text" if k == 0 else "markers",
+                    text=[name],
+                    textposition="top center",
+                    showlegend=False,
+                    marker={"color": color, "size": 9},
+                    hovertemplate=f"{name}: loss %{{y:.4g}}<extra>{s.label}</extra>",
+                )
+            )
+    kinds = {s.kind for s in items}
+    fig.update_xaxes(title="a  (interpolation: 0 = init, 1 = final)" if kinds == {"interpolation"} else "a")
+    fig.update_yaxes(title="loss", type="log" if log else "linear")
+    return _base_layout(fig, "1D slice of the loss: L(c + a·d)", 400)
+
+
+# --------------------------------------------------------------------------- init and gradients
+
+
+def activation_histograms_figure(stats: ActivationStats | Sequence[ActivationStats], bins: int = 40) -> go.Figure:
+    """Histogram of every layer's activations at init: columns = layers, rows = inits (C19, C20).
+
+    The x range is the activation's range (sigmoid [0, 1], tanh [-1, 1], else the data's), the
+    same for every panel, so a collapse to 0.5 or a pile-up at +-1 reads at a glance.
+    """
+    items = _as_list(stats, ActivationStats)
+    n_rows = len(items)
+    n_cols = max(len(s.values) for s in items)
+    titles = []
+    for s in items:
+        titles += [f"layer {l + 1}: mean {s.mean[l]:.2f}, std {s.std[l]:.2f}" for l in range(len(s.values))]
+        titles += [""] * (n_cols - len(s.values))
+    fig = make_subplots(n_rows, n_cols, subplot_titles=titles, shared_yaxes=True, vertical_spacing=0.12 / n_rows + 0.06)
+    for r, s in enumerate(items):
+        if s.activation == "sigmoid":
+            lo, hi = 0.0, 1.0
+        elif s.activation == "tanh":
+            lo, hi = -1.0, 1.0
+        else:
+            lo = min(float(v.min()) for v in s.values)
+            hi = max(float(v.max()) for v in s.values)
+            if hi - lo < 1e-9:
+                lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, bins + 1)
+        centers = 0.5 * (edges[1:] + edges[:-1])
+        for l, v in enumerate(s.values):
+            counts, _ = np.histogram(np.clip(v, lo, hi), bins=edges)
+            fig.add_trace(
+                go.Bar(
+                    x=_f4(centers),
+                    y=_f4(counts / max(v.size, 1)),
+                    width=float(edges[1] - edges[0]),
+                    marker={"color": color_for(r), "line": {"width": 0}},
+                    name=f"{s.init} · {s.activation}",
+                    legendgroup=str(r),
+                    showlegend=l == 0,
+                    hovertemplate="activation %{x:.3f}<br>fraction %{y:.1%}<extra></extra>",
+                ),
+                r + 1,
+                l + 1,
+            )
+            fig.update_xaxes(range=[lo, hi], row=r + 1, col=l + 1)
+        fig.update_yaxes(title=f"{s.init}", row=r + 1, col=1)
+    fig.update_yaxes(tickformat=".0%")
+    fig.update_layout(bargap=0)
+    widths = "-".join(str(w) for w in items[0].hidden)
+    title = f"activations at initialisation ({items[0].activation}, layers {widths})"
+    return _base_layout(fig, title, 200 + 210 * n_rows)
+
+
+def gradient_check_figure(check: GradientCheck) -> go.Figure:
+    """Analytic (backprop) against numerical (central difference) gradient, one dot per parameter (C14)."""
+    a, nmr = check.analytic, check.numeric
+    lim = float(max(np.max(np.abs(a)), np.max(np.abs(nmr)), 1e-12)) * 1.05
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=[-lim, lim],
+                y=[-lim, lim],
+                mode="lines",
+                line={"color": "#999999", "dash": "dot"},
+                name="analytic = numerical",
+                hoverinfo="skip",
+            ),
+            go.Scatter(
+                x=_f4(nmr),
+                y=_f4(a),
+                mode="markers",
+                marker={"color": COLORS[0], "size": 5},
+                name="parameters",
+                hovertemplate="numerical %{x:.4g}<br>analytic %{y:.4g}<extra></extra>",
+            ),
+        ]
+    )
+    fig.update_xaxes(title=f"numerical: (L(θ+h) − L(θ−h)) / 2h, h = {check.step:g}")
+    fig.update_yaxes(title="analytic (backprop)", scaleanchor="x", scaleratio=1)
+    return _base_layout(fig, f"gradient check: relative error {check.rel_error:.1e}", 460)
