@@ -1,21 +1,51 @@
-"""Numba settings for every optviz kernel, kept in one place.
+"""Numba settings for every optviz kernel, kept in one place, and a guard against stale caches.
 
 `fastmath` stays off: it lets LLVM assume no NaN/inf, and divergence detection depends on
 exactly those checks.  `cache=True` keeps start-up fast (compiled code is stored beside the
-sources); remember its limit: a change in another module that a kernel inlines does not
-invalidate that kernel's cache (clear `__pycache__` or set NUMBA_CACHE_DIR when developing).
+sources).  Its limit: Numba keys a kernel's cache on its own file only, so a kernel that
+inlines code from another module (the surface functions, the update rules, the MLP's forward
+pass) would keep running the old code after that module changes, and a changed memory layout
+can even crash it.  `_drop_stale_cache` therefore fingerprints every engine source file at
+import and deletes the cached kernels when any of them changed.
 Interactive kernels stay serial: `parallel=True` kernels called from Streamlit's session
 threads can abort the process with numba's default threading layer.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numba
 
 JIT_OPTIONS: dict[str, Any] = {"cache": True, "fastmath": False, "nogil": True, "error_model": "numpy"}
+
+_PACKAGES = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "surfaces")
+
+
+def _drop_stale_cache() -> None:
+    """Delete the cached kernels beside the sources when any engine source file changed."""
+    if os.environ.get("NUMBA_CACHE_DIR"):  # the user manages an explicit cache folder
+        return
+    sources = sorted(p for pkg in _PACKAGES for p in pkg.rglob("*.py"))
+    digest = hashlib.sha1(b"".join(p.read_bytes() for p in sources) + numba.__version__.encode()).hexdigest()
+    stamp = _PACKAGES[0] / "__pycache__" / "numba-sources.sha1"
+    try:
+        if stamp.is_file() and stamp.read_text() == digest:
+            return
+        for pkg in _PACKAGES:
+            for cached in (*pkg.rglob("__pycache__/*.nbi"), *pkg.rglob("__pycache__/*.nbc")):
+                cached.unlink(missing_ok=True)
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:  # a read-only install: Numba then compiles in memory, nothing stale to fear
+        pass
+
+
+_drop_stale_cache()
 
 
 def jit(fn: Callable | None = None, *, inline: bool = False) -> Callable:
