@@ -196,7 +196,14 @@ def compare(
     return out
 
 
-def warmup() -> None:
-    """Compile (or load from the cache) every kernel once, so the first real run is fast."""
-    # One kernel serves every surface and optimizer: a single call compiles (or loads) it all.
+def warmup(include_mlp: bool = False) -> None:
+    """Compile (or load from the cache) the kernels once, so the first real run is fast.
+
+    One kernel serves every surface and optimizer: a single call compiles (or loads) it all.
+    include_mlp also warms the MLP's training, landscape and gradient-check kernels.
+    """
     run("bowl", "adam", steps=2, start=(1.0, 1.0), noise=0.1)
+    if include_mlp:
+        from optviz import mlp
+
+        mlp.warmup()
