@@ -312,9 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         speeds = f"{ours / 1e6:.2f} M | {p / 1e3:.1f} k | {hand / 1e6:.2f} M"
         print(f"| {name} | {speeds} | {ours / p:,.0f}x | {ours / hand:.2f} |")
     warm, cold = startup_times()
-    print(
-        f"\nimport optviz + first run, warm Numba cache: {warm:.2f} s; cold compile of all kernels (MLP too): {cold:.1f} s"
-    )
+    print(f"\nimport optviz + first run, warm Numba cache: {warm:.2f} s;", end=" ")
+    print(f"cold compile of all kernels (MLP too): {cold:.1f} s")
     return 0
 
 
