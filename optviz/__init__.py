@@ -14,6 +14,16 @@ from surfaces import SURFACES, Surface
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    """Import the heavy parts lazily: `optviz.export(scene, "fig.svg")` and `optviz.mlp`."""
+    if name in ("export", "mlp", "figures", "scene"):
+        import importlib
+
+        return importlib.import_module(f"optviz.{name}")
+    raise AttributeError(f"module 'optviz' has no attribute {name!r}")
+
+
 __all__ = [
     "MAX_STEPS",
     "OPTIMIZERS",
@@ -26,6 +36,7 @@ __all__ = [
     "Surface",
     "__version__",
     "compare",
+    "export",
     "run",
     "warmup",
 ]

@@ -68,8 +68,14 @@ class Schedule:
     def __post_init__(self) -> None:
         if self.name not in SCHEDULE_NAMES:
             raise ValueError(f"schedule must be one of: {', '.join(SCHEDULE_NAMES)}; got {self.name!r}")
-        b = tuple(int(v) for v in np.atleast_1d(self.boundaries))
-        vals = tuple(float(v) for v in np.atleast_1d(self.values))
+        try:
+            b = tuple(int(v) for v in np.atleast_1d(self.boundaries))
+        except (TypeError, ValueError):
+            raise ValueError(f"boundaries must be whole step numbers, got {self.boundaries!r}") from None
+        try:
+            vals = tuple(float(v) for v in np.atleast_1d(self.values))
+        except (TypeError, ValueError):
+            raise ValueError(f"values must be numbers, got {self.values!r}") from None
         object.__setattr__(self, "boundaries", b)
         object.__setattr__(self, "values", vals)
         if any(v <= 0 for v in b) or any(b2 <= b1 for b1, b2 in zip(b, b[1:])):
