@@ -1,0 +1,287 @@
+"""The page, run headless with Streamlit's AppTest: every widget by key, the figure it shows, the URL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import optviz
+from optviz import figures as F
+from optviz.scene import Scene
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+WIDGET_KINDS = ("selectbox", "slider", "select_slider", "number_input", "checkbox", "toggle", "text_input")
+
+
+def _app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _main_spec(at: AppTest) -> dict:
+    charts = at.get("plotly_chart")
+    assert charts, "no chart on the page"
+    return json.loads(charts[0].proto.spec)
+
+
+def _paths(spec: dict) -> list[dict]:
+    """The path traces in the scene's optimizer order (they are drawn last-to-first)."""
+    paths = [t for t in spec["data"] if (t.get("meta") or {}).get("role") == "path"]
+    return sorted(paths, key=lambda t: t["meta"]["index"])
+
+
+def _scene(at: AppTest) -> Scene:
+    scene, notices = Scene.from_query(dict(at.query_params))
+    assert not notices, notices
+    return scene
+
+
+def _widgets(at: AppTest) -> dict[str, object]:
+    out = {}
+    for kind in WIDGET_KINDS:
+        for w in getattr(at, kind):
+            if w.key and not w.key.startswith("$$"):
+                out[w.key] = w
+    return out
+
+
+def _change(at: AppTest, key: str) -> None:
+    """Give the widget `key` another valid value."""
+    w = _widgets(at)[key]
+    kind = type(w).__name__
+    if kind == "Selectbox":
+        n = len(w.options)
+        cur = w.index if w.index is not None else -1
+        w.select_index((cur + 1) % n)
+    elif kind == "SelectSlider":
+        opts = at.session_state[f"_opts_{key}"]
+        i = opts.index(w.value)
+        w.set_value(opts[i + 1] if i + 1 < len(opts) else opts[i - 1])
+    elif kind == "Slider":
+        w.set_value(w.min if w.value != w.min else w.max)
+    elif kind == "NumberInput":
+        if w.max is not None and w.value + (w.step or 1) > w.max:
+            w.decrement()
+        else:
+            w.increment()
+    elif kind in ("Checkbox", "Toggle"):
+        w.set_value(not w.value)
+    elif kind == "TextInput":
+        w.input({"sched_boundaries": "200, 500", "sched_values": "1, 0.3, 0.1"}.get(key, "A lecture title"))
+    else:  # pragma: no cover
+        raise AssertionError(kind)
+
+
+@pytest.fixture(scope="module")
+def at(warm_jit) -> AppTest:
+    return _app()
+
+
+def test_default_page(at):
+    _ok(at)
+    assert not at.error
+    spec = _main_spec(at)
+    assert len(_paths(spec)) == 5
+    assert [p["name"] for p in _paths(spec)] == ["SGD", "Momentum", "Nesterov", "RMSProp", "Adam"]
+    assert len(spec["frames"]) == 100
+    assert dict(at.query_params) == Scene().to_query()  # the address reproduces the page
+    assert at.session_state["_timing"]["compute_s"] >= 0
+    assert any("Rosenbrock" in m.value for m in at.markdown)
+
+
+def test_paths_equal_optviz_run(warm_jit):
+    at = _app({"surface": "bowl", "sp": "kappa=50.0,theta=0.3", "steps": "400", "noise": "0.1", "seed": "5"})
+    _ok(at)
+    scene = _scene(at)
+    assert scene.surface == "bowl" and dict(scene.surface_params)["kappa"] == 50.0
+    spec = _main_spec(at)
+    paths = _paths(spec)
+    assert len(paths) == len(scene.optimizers)
+    for trace, o in zip(paths, scene.optimizers):
+        r = optviz.run(
+            "bowl",
+            o.name,
+            start=(-2.5, 1.5),
+            steps=400,
+            surface_params={"kappa": 50.0, "theta": 0.3},
+            noise=0.1,
+            noise_seed=5,
+            **o.kwargs,
+        )
+        np.testing.assert_array_equal(F.as_array(trace["x"]), r.path[:, 0])
+        np.testing.assert_array_equal(F.as_array(trace["y"]), r.path[:, 1])
+
+
+def test_every_widget_can_be_changed(warm_jit):
+    at = _app()
+    keys = list(_widgets(at))
+    assert len(keys) >= 35
+
+    def late(k: str) -> int:  # widgets that replace other widgets go last
+        if k == "title":  # before its checkbox switches it off
+            return -1
+        return 3 if k == "demo" else 2 if k in ("surface", "sched") else 1 if k.endswith("_name") else 0
+
+    keys.sort(key=late)
+    changed: list[str] = []
+    for last in (False, False, True):  # second pass: widgets enabled by another (clip norm by its checkbox)
+        for key in keys:
+            if (late(key) >= 2) != last:
+                continue
+            w = _widgets(at).get(key)
+            if w is None or key in changed or w.proto.disabled:  # gone (slot's optimizer changed) or disabled
+                continue
+            _change(at, key)
+            at.run()
+            _ok(at)
+            assert not at.error, (key, [e.value for e in at.error])
+            changed.append(key)
+    assert len(changed) >= 30 and "clip_norm" in changed and "title" in changed
+    # The widgets that only appear with another surface or schedule.
+    at.selectbox(key="surface").select("bowl")
+    at.run()
+    for key in ("sp_bowl_kappa", "sp_bowl_theta"):
+        _change(at, key)
+        at.run()
+        _ok(at)
+    for sched in ("step", "exponential", "polynomial", "cosine"):
+        at.selectbox(key="sched").select(sched)
+        at.run()
+        _ok(at)
+        for key in [k for k in _widgets(at) if k.startswith("sched_")]:
+            _change(at, key)
+            at.run()
+            _ok(at)
+            assert not at.error, (sched, key, [e.value for e in at.error])
+    assert _scene(at).schedule.name == "cosine"
+
+
+def test_buttons_add_and_remove(warm_jit):
+    at = _app()
+    at.selectbox(key="add_choice").select("adam")
+    at.button(key="add_btn").click()
+    at.run()
+    _ok(at)
+    assert len(_paths(_main_spec(at))) == 6
+    new = at.session_state["slots"][-1]
+    at.select_slider(key=f"o{new}_adam_beta2").set_value(0.9)
+    at.run()
+    _ok(at)
+    scene = _scene(at)
+    adams = [o for o in scene.optimizers if o.name == "adam"]
+    assert [o.kwargs["beta2"] for o in adams] == [0.999, 0.9]  # two Adams race with different beta2
+    names = [p["name"] for p in _paths(_main_spec(at))]
+    assert len(set(names)) == 6
+    first = at.session_state["slots"][0]
+    at.button(key=f"o{first}_remove").click()
+    at.run()
+    _ok(at)
+    assert [p["name"] for p in _paths(_main_spec(at))][0] == "Momentum"
+
+
+def test_changing_an_optimizer_type(warm_jit):
+    at = _app()
+    at.selectbox(key="o0_name").select("newton")
+    at.run()
+    _ok(at)
+    assert _scene(at).optimizers[0].name == "newton"
+    assert "o0_newton_lr" in _widgets(at)
+
+
+def test_huge_lr_shows_divergence_not_an_error(warm_jit):
+    at = _app()
+    at.select_slider(key="o0_sgd_lr").set_value(0.1)
+    at.run()
+    _ok(at)
+    assert not at.error
+    warnings = " ".join(w.value for w in at.warning)
+    assert "SGD diverged at step" in warnings
+    marks = [t for t in _main_spec(at)["data"] if (t.get("meta") or {}).get("role") == "diverged"]
+    assert marks
+    table = at.dataframe[0].value
+    assert str(table["diverged"].iloc[0]).startswith("diverged at step")
+
+
+@pytest.mark.parametrize(
+    "boundaries,values,message",
+    [
+        ("600, 300", "1, 0.1, 0.01", "boundaries must be increasing"),
+        ("300", "1, 0.1, 0.01", "values must hold"),
+        ("300, 600", "1, x, 0.01", "factors must be numbers"),
+    ],
+)
+def test_invalid_schedule_is_a_readable_error(warm_jit, boundaries, values, message):
+    at = _app()
+    at.selectbox(key="sched").select("step")
+    at.run()
+    at.text_input(key="sched_boundaries").input(boundaries)
+    at.text_input(key="sched_values").input(values)
+    at.run()
+    _ok(at)
+    errors = " ".join(e.value for e in at.error)
+    assert message in errors and "do not combine" in errors
+    assert not at.get("plotly_chart")
+
+
+def test_bad_query_params_give_notices(warm_jit):
+    at = _app({"steps": "abc", "surface": "no_such_surface", "opt": "adam:lr=99999", "bogus": "1", "d_fps": "0"})
+    _ok(at)
+    notices = " ".join(w.value for w in at.warning)
+    for part in ("steps", "surface", "opt", "bogus", "d_fps"):
+        assert part in notices
+    assert len(_paths(_main_spec(at))) == 5  # defaults instead
+
+
+def test_query_params_round_trip(warm_jit):
+    q = Scene(
+        surface="himmelblau",
+        start=(1.0, -1.0),
+        steps=321,
+        noise=0.05,
+        noise_seed=9,
+        schedule={"name": "exponential", "decay_rate": 0.5, "decay_steps": 50},
+    ).to_query()
+    at = _app(q)
+    _ok(at)
+    assert dict(at.query_params) == q
+    at.number_input(key="steps").set_value(500)
+    at.run()
+    assert at.query_params["steps"] == "500"
+
+
+def test_lecture_scenes_load(warm_jit):
+    at = _app()
+    demo = [w for w in at.selectbox if w.key == "demo"]
+    if not demo:
+        pytest.skip("no prepared scenes in optviz/scenes")
+    for name in list(demo[0].options):
+        at.selectbox(key="demo").select(name.replace(" ", "_"))
+        at.run()
+        _ok(at)
+        assert not at.error, name
+        want = Scene.from_json((ROOT / "optviz" / "scenes" / f"{name.replace(' ', '_')}.json").read_text())
+        got = _scene(at)
+        assert (got.surface, got.steps, got.optimizers) == (want.surface, want.steps, want.optimizers)
+
+
+def test_3d_and_lookahead(warm_jit):
+    at = _app()
+    at.toggle(key="show_3d").set_value(True)
+    at.toggle(key="lookahead").set_value(True)
+    at.run()
+    _ok(at)
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert any(t["type"] == "surface" for s in specs for t in s["data"])
+    roles = [(t.get("meta") or {}).get("role") for t in specs[0]["data"]]
+    assert "lookahead_path" in roles

@@ -1,0 +1,184 @@
+"""The page for real: `streamlit run app.py` driven by headless Chromium (Playwright, system browser).
+
+Runs by default.  Skips only when /usr/bin/chromium (or Playwright) is missing on a developer
+machine; with CI=true a missing browser is a failure, never a skip.  Screenshots go to artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+START_TIMEOUT_S = 240  # a cold Numba cache compiles the kernels on the first page load
+
+if not Path(CHROMIUM).exists():
+    if IN_CI:
+        raise RuntimeError(f"CI=true but no Chromium at {CHROMIUM}: the browser test must run in CI")
+    pytest.skip(f"no Chromium at {CHROMIUM} (install the distribution's chromium package)", allow_module_level=True)
+try:
+    from playwright.sync_api import Page, sync_playwright
+except ImportError:
+    if IN_CI:
+        raise
+    pytest.skip("playwright (python) is not installed", allow_module_level=True)
+
+# The main chart is the first plotly div on the page; read what plotly.js has drawn.
+STATE_JS = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  if (!gd || !gd._fullData || !gd.layout || !gd.layout.sliders) return null;
+  const d = gd._fullData;
+  const path = d.find(t => t.meta && t.meta.role === 'path');
+  const start = d.find(t => t.meta && t.meta.role === 'start');
+  const grid = d.find(t => t.meta && t.meta.role === 'click_grid');
+  return {
+    active: gd.layout.sliders[0].active,
+    nframes: (gd._transitionData && gd._transitionData._frames || []).length,
+    pathLen: path.x.length,
+    pathLast: [path.x[path.x.length - 1], path.y[path.y.length - 1]],
+    start: [start.x[0], start.y[0]],
+    hasGrid: !!grid,
+    landscape: (gd.layout.images || []).filter(im => im.name === 'landscape').length,
+  };
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "streamlit_server.log", "w")  # a file, not a pipe: a full pipe would block the server
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        t0 = time.monotonic()
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log.name}")
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if time.monotonic() - t0 > START_TIMEOUT_S:
+                raise RuntimeError("streamlit did not answer its health check")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[Page]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--headless=new"])
+        try:
+            pg = browser.new_page(viewport={"width": 1600, "height": 1000})
+            pg.set_default_timeout(60_000)
+            pg.goto(server + "/", timeout=START_TIMEOUT_S * 1000)
+            _wait_state(pg, lambda s: s["nframes"] > 0 and s["hasGrid"], START_TIMEOUT_S)
+            yield pg
+        finally:
+            browser.close()
+
+
+def _state(pg: Page) -> dict | None:
+    return pg.evaluate(STATE_JS)
+
+
+def _wait_state(pg: Page, cond, timeout_s: float = 60) -> dict:
+    t0 = time.monotonic()
+    last = None
+    while time.monotonic() - t0 < timeout_s:
+        try:
+            last = _state(pg)
+        except Exception:  # the chart is being replaced by a rerun
+            last = None
+        if last is not None and cond(last):
+            return last
+        pg.wait_for_timeout(200)
+    raise AssertionError(f"the page did not reach the expected state within {timeout_s} s; last state {last}")
+
+
+def _no_exception(pg: Page) -> None:
+    boxes = pg.locator("[data-testid='stException']").all()
+    assert not boxes, boxes[0].inner_text()[:500]
+
+
+def test_page_loads(page: Page):
+    s = _state(page)
+    assert s["active"] == s["nframes"] - 1 == 99  # resting on the last frame: the full paths
+    assert s["pathLen"] == 1001
+    assert s["landscape"] == 1
+    _no_exception(page)
+    page.screenshot(path=str(ARTIFACTS / "browser_default.png"))
+
+
+def test_slider_changes_the_chart(page: Page):
+    before = _state(page)
+    slider = page.locator("[data-testid='stSlider']").filter(has_text="gradient noise").get_by_role("slider")
+    slider.focus()
+    slider.press("ArrowRight")  # sigma 0 -> 0.01
+    after = _wait_state(page, lambda s: s["pathLast"] != before["pathLast"])
+    assert after["pathLen"] == before["pathLen"]
+    assert "noise=0.01" in page.url  # the address follows the page
+    _no_exception(page)
+    page.screenshot(path=str(ARTIFACTS / "browser_noise.png"))
+
+
+def test_play_advances_the_animation(page: Page):
+    before = _wait_state(page, lambda s: s["active"] == s["nframes"] - 1)
+    page.locator(".updatemenu-button").first.click()  # ▶ 1×
+    mid = _wait_state(page, lambda s: s["active"] < before["active"] and s["pathLen"] < before["pathLen"], 20)
+    page.screenshot(path=str(ARTIFACTS / "browser_playing.png"))
+    later = _wait_state(page, lambda s: s["active"] > mid["active"], 20)
+    assert later["active"] > mid["active"]
+    # the landscape stays while the paths move
+    assert later["landscape"] == 1
+    end = _wait_state(page, lambda s: s["active"] == s["nframes"] - 1, 60)
+    assert end["pathLen"] == before["pathLen"]  # the last frame restores every step
+
+
+def test_click_on_the_plot_sets_the_start(page: Page):
+    before = _state(page)
+    area = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    x, y = area["x"] + area["width"] * 0.8, area["y"] + area["height"] * 0.3
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+    after = _wait_state(page, lambda s: s["start"] != before["start"])
+    sx, sy = after["start"]
+    assert 0.9 < sx < 1.5 and 1.5 < sy < 2.2  # about 80 % across [-2, 2] and 70 % up [-1, 3]
+    assert page.locator("input[aria-label='x₀']").input_value() == f"{sx:.4g}"
+    assert "start=" in page.url
+    _no_exception(page)
+    page.screenshot(path=str(ARTIFACTS / "browser_clicked_start.png"))
