@@ -210,6 +210,8 @@ class Scene:
         if "surface_params" in kw:
             kw["surface_params"] = tuple(_mapping("surface_params", kw["surface_params"]).items())
         if kw.get("start") is not None:
+            if not isinstance(kw["start"], (list, tuple)):
+                raise ValueError(f"start must be a pair of numbers [x, y] or null, got {kw['start']!r}")
             kw["start"] = tuple(kw["start"])
         if "schedule" in kw:
             kw["schedule"] = Schedule.coerce(kw["schedule"])
@@ -311,17 +313,20 @@ class Scene:
             kw["surface_params"] = pairs
 
         def set_start(s: str) -> None:
-            x, y = s.split(",")
-            kw["start"] = (float(x), float(y))
-            replace(base, start=kw["start"])
+            parts = s.split(",")
+            if len(parts) != 2:
+                raise ValueError("start must be two numbers x,y")
+            start = (float(parts[0]), float(parts[1]))
+            replace(base, start=start)  # validate before keeping: one bad value must not reset the others
+            kw["start"] = start
 
         def set_opt(s: str) -> None:
             specs = []
             for entry in s.split(";"):
                 name, _, rest = entry.partition(":")
                 specs.append(OptimizerSpec(name, tuple((k, float(v)) for k, v in _pairs(rest))))
+            replace(base, optimizers=tuple(specs))
             kw["optimizers"] = tuple(specs)
-            replace(base, optimizers=kw["optimizers"])
 
         def set_sched(s: str) -> None:
             name, _, rest = s.partition(",")
@@ -332,8 +337,9 @@ class Scene:
 
         def setter(key: str, conv: Any) -> Any:
             def set_(s: str) -> None:
-                kw[key] = conv(s)
-                replace(base, **{key: kw[key]})
+                val = conv(s)
+                replace(base, **{key: val})
+                kw[key] = val
 
             return set_
 
