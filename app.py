@@ -27,10 +27,10 @@ from typing import Any
 import streamlit as st
 
 import optviz
-from optviz import figures
+from optviz import export, figures
 from optviz.api import Result
 from optviz.optimizers import OPTIMIZERS, HParam
-from optviz.scene import THEMES, Display, OptimizerSpec, Scene, run_scene
+from optviz.scene import ASPECTS, THEMES, Display, OptimizerSpec, Scene, run_scene
 from optviz.schedules import SCHEDULE_LATEX, SCHEDULE_NAMES, SCHEDULE_PARAMS, Schedule
 from surfaces import SURFACES, Param
 
@@ -141,6 +141,8 @@ def _apply_scene(scene: Scene) -> None:
 
 
 def _init_session() -> None:
+    _default("anim_seconds", 5.0)
+    _default("export_scale", 2)
     if "_initialised" in ss:
         return
     scene, notices = Scene.from_query(st.query_params.to_dict())
@@ -509,6 +511,113 @@ def _run(scene: Scene) -> list[Result]:
     return _results(replace(scene, display=Display()).to_json())
 
 
+# ----------------------------------------------------------------------------- export
+
+
+@st.cache_resource(show_spinner=False)
+def _browser() -> export.Browser | None:
+    """One headless Chromium for every export of this server process (None: none installed)."""
+    return export.Browser() if export.find_browser() else None
+
+
+def _on_scene_upload() -> None:
+    up = ss.get("scene_upload")
+    if up is None:
+        return
+    try:
+        _apply_scene(Scene.from_json(up.getvalue()))
+    except ValueError as e:
+        ss["_demo_error"] = f"Could not load {up.name}: {e}"
+
+
+def _render_animation(scene: Scene, fmt: str, seconds: float, browser: export.Browser) -> None:
+    """Render a GIF or MP4 with a frame counter; keep the bytes for the download button."""
+    bar = st.progress(0.0, text=f"rendering {fmt.upper()}…")
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"rendering {fmt.upper()}: frame {done} of {total}")
+
+    try:
+        data = export.export_bytes(scene, fmt, seconds=seconds, progress=progress, browser=browser)
+    except (export.ExportError, ValueError, OSError) as e:
+        bar.empty()
+        st.error(f"The {fmt.upper()} could not be written: {e}")
+        return
+    bar.empty()
+    ss["_animation"] = (scene.to_json(), seconds, fmt, data)
+
+
+def _export_section(scene: Scene) -> None:
+    """Sidebar: pictures, animations, offline HTML, data and the scene itself, for slides."""
+    stem = f"optviz_{scene.surface if scene.view == 'surfaces' else 'mlp'}"
+    browser = _browser()
+    with st.sidebar:
+        st.header("Export", divider="gray")
+        st.radio("slide aspect", ASPECTS, key="_aspect", horizontal=True, help="size of exported pictures")
+        if browser is None:
+            st.info(export.browser_missing_message(), icon=":material/info:")
+        else:
+            browser.start()  # boots while the page renders; returns at once
+
+        def download(label: str, fmt: str, name: str, **kw: Any) -> None:
+            needs_browser = fmt in export.BROWSER_FORMATS
+            st.download_button(
+                label,
+                # a callable: the file is made only when the button is clicked, not on every rerun
+                data=lambda: export.export_bytes(scene, fmt, browser=browser, **kw),
+                file_name=f"{name}.{fmt}",
+                mime=export.MIME_TYPES[fmt],
+                on_click="ignore",
+                disabled=needs_browser and browser is None,
+                key=f"dl_{fmt}",
+                width="stretch",
+            )
+
+        scale = st.segmented_control("PNG scale", [1, 2, 4], key="export_scale", format_func=lambda v: f"{v}x")
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            download("PNG", "png", stem, scale=scale or 2)
+        with c2:
+            download("SVG", "svg", stem)
+        with c3:
+            download("PDF", "pdf", stem)
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            download("HTML", "html", stem)
+        with c2:
+            download("CSV", "csv", stem)
+        with c3:
+            download("Scene", "json", stem)
+        st.caption("HTML plays offline (plotly.js inside); CSV has one row per optimizer and step.")
+
+        seconds = st.slider("animation length (s)", 1.0, 20.0, key="anim_seconds", step=0.5)
+        n_frames = round(seconds * scene.display.fps)
+        st.caption(f"{scene.display.fps} frames per second (set under View): {n_frames} frames")
+        c1, c2 = st.columns(2)
+        for col, fmt in ((c1, "gif"), (c2, "mp4")):
+            if col.button(f"Render {fmt.upper()}", key=f"render_{fmt}", disabled=browser is None, width="stretch"):
+                _render_animation(scene, fmt, seconds, browser)
+        anim = ss.get("_animation")
+        if anim and anim[0] == scene.to_json() and anim[1] == seconds:
+            fmt, data = anim[2], anim[3]
+            st.download_button(
+                f"Download {fmt.upper()} ({len(data) / 1e6:.1f} MB)",
+                data,
+                file_name=f"{stem}.{fmt}",
+                mime=export.MIME_TYPES[fmt],
+                on_click="ignore",
+                key="dl_animation",
+                type="primary",
+                width="stretch",
+            )
+
+        st.markdown("**Share this scene**")
+        base = getattr(st.context, "url", "") or ""
+        st.code(base.split("?")[0] + "?" + "&".join(f"{k}={v}" for k, v in st.query_params.items()), language=None)
+        st.caption("The address holds the whole scene: copy it (button at the right) to share it.")
+        st.file_uploader("Load a scene file", type=["json"], key="scene_upload", on_change=_on_scene_upload)
+
+
 # ----------------------------------------------------------------------------- page
 
 
@@ -639,6 +748,7 @@ def main() -> None:
             "RMSProp's and Adam's adapt and recover."
         )
 
+    _export_section(scene)
     ss["_timing"]["rerun_s"] = time.perf_counter() - t_start  # the whole script, widgets included
 
 
