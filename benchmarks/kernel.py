@@ -45,14 +45,14 @@ HP = {
 # ---------------------------------------------------------------- hand-specialised ceilings
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _rosen(x, y):
     a = 1.0 - x
     b = y - x * x
     return a * a + 100.0 * b * b, -2.0 * a - 400.0 * x * b, 200.0 * b
 
 
-@njit(cache=True)
+@njit  # not cached: a cache written as benchmarks.kernel cannot load under __main__
 def hand_gd(kind, n, lr, mu, x, y, path):
     """sgd (0), momentum (1), nesterov (2) on Rosenbrock, scalars only."""
     bx = by = 0.0
@@ -75,7 +75,7 @@ def hand_gd(kind, n, lr, mu, x, y, path):
     return x
 
 
-@njit(cache=True)
+@njit  # not cached: a cache written as benchmarks.kernel cannot load under __main__
 def hand_adagrad(n, lr, eps, x, y, path):
     sx = sy = 0.0
     path[0, 0], path[0, 1] = x, y
@@ -89,7 +89,7 @@ def hand_adagrad(n, lr, eps, x, y, path):
     return x
 
 
-@njit(cache=True)
+@njit  # not cached: a cache written as benchmarks.kernel cannot load under __main__
 def hand_rmsprop(n, lr, a, eps, x, y, path):
     vx = vy = 0.0
     path[0, 0], path[0, 1] = x, y
@@ -103,7 +103,7 @@ def hand_rmsprop(n, lr, a, eps, x, y, path):
     return x
 
 
-@njit(cache=True)
+@njit  # not cached: a cache written as benchmarks.kernel cannot load under __main__
 def hand_adadelta(n, lr, rho, eps, x, y, path):
     vx = vy = ux = uy = 0.0
     path[0, 0], path[0, 1] = x, y
@@ -121,7 +121,7 @@ def hand_adadelta(n, lr, rho, eps, x, y, path):
     return x
 
 
-@njit(cache=True)
+@njit  # not cached: a cache written as benchmarks.kernel cannot load under __main__
 def hand_adam(kind, n, lr, b1, b2, eps, wd, x, y, path):
     """adam (0), amsgrad (1), adamw (2)."""
     mx = my = vx = vy = hx = hy = 0.0
@@ -148,7 +148,7 @@ def hand_adam(kind, n, lr, b1, b2, eps, wd, x, y, path):
     return x
 
 
-@njit(cache=True)
+@njit  # not cached: a cache written as benchmarks.kernel cannot load under __main__
 def hand_nadam(n, lr, b1, b2, eps, psi, x, y, path):
     mx = my = vx = vy = 0.0
     prod = 1.0
@@ -173,7 +173,7 @@ def hand_nadam(n, lr, b1, b2, eps, psi, x, y, path):
     return x
 
 
-@njit(cache=True)
+@njit  # not cached: a cache written as benchmarks.kernel cannot load under __main__
 def hand_newton(n, lr, x, y, path):
     path[0, 0], path[0, 1] = x, y
     for t in range(n):
@@ -193,7 +193,7 @@ def hand_newton(n, lr, x, y, path):
     return x
 
 
-@njit(cache=True)
+@njit  # not cached: a cache written as benchmarks.kernel cannot load under __main__
 def hand_random(local, n, step, rand, x, y, path):
     f, _, _ = _rosen(x, y)
     path[0, 0], path[0, 1] = x, y
@@ -296,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--python-steps", type=int, default=2_000)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--only", default="", help="comma-separated optimizer names")
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up (warm and cold compile) timings")
     a = ap.parse_args(argv)
     names = [n for n in optviz.OPTIMIZERS if not a.only or n in a.only.split(",")]
     n = a.steps
@@ -311,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, ours, p, hand in rows:
         speeds = f"{ours / 1e6:.2f} M | {p / 1e3:.1f} k | {hand / 1e6:.2f} M"
         print(f"| {name} | {speeds} | {ours / p:,.0f}x | {ours / hand:.2f} |")
+    if a.no_startup:
+        return 0
     warm, cold = startup_times()
     print(f"\nimport optviz + first run, warm Numba cache: {warm:.2f} s;", end=" ")
     print(f"cold compile of all kernels (MLP too): {cold:.1f} s")

@@ -30,8 +30,10 @@ def _drop_stale_cache() -> None:
     """Delete the cached kernels beside the sources when any engine source file changed."""
     if os.environ.get("NUMBA_CACHE_DIR"):  # the user manages an explicit cache folder
         return
-    sources = sorted(p for pkg in _PACKAGES for p in pkg.rglob("*.py"))
-    digest = hashlib.sha1(b"".join(p.read_bytes() for p in sources) + numba.__version__.encode()).hexdigest()
+    # Only modules that hold or feed compiled code count: editing a figure builder keeps the cache.
+    texts = [p.read_bytes() for pkg in _PACKAGES for p in sorted(pkg.rglob("*.py"))]
+    compiled = [t for t in texts if b"jit" in t]  # kernels, rules, surface functions, MLP passes
+    digest = hashlib.sha1(b"".join(compiled) + numba.__version__.encode()).hexdigest()
     stamp = _PACKAGES[0] / "__pycache__" / "numba-sources.sha1"
     try:
         if stamp.is_file() and stamp.read_text() == digest:

@@ -35,6 +35,8 @@ def launch_app(extra: list[str]) -> int:
         cmd += ["--server.address", "localhost"]
     if not any(a.startswith("--browser.gatherUsageStats") for a in extra):
         cmd += ["--browser.gatherUsageStats", "false"]
+    if not any(a.startswith("--client.toolbarMode") for a in extra):
+        cmd += ["--client.toolbarMode", "viewer"]  # no "Deploy" button in front of a class
     cmd += extra
     print("optviz: starting the app; Streamlit prints the local URL below (Ctrl+C stops it)", flush=True)
     return subprocess.call(cmd, cwd=str(ROOT))

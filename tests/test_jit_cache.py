@@ -9,7 +9,8 @@ def test_cached_kernels_are_dropped_when_a_source_changes(tmp_path, monkeypatch)
     pkg, other = tmp_path / "optviz", tmp_path / "surfaces"
     for p in (pkg, other):
         (p / "__pycache__").mkdir(parents=True)
-        (p / "mod.py").write_text("x = 1\n")
+        (p / "mod.py").write_text("from optviz._jit import jit\nx = 1\n")
+    (pkg / "figures.py").write_text("y = 1\n")  # holds no compiled code
     monkeypatch.setattr(_jit, "_PACKAGES", (pkg, other))
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
 
@@ -19,7 +20,11 @@ def test_cached_kernels_are_dropped_when_a_source_changes(tmp_path, monkeypatch)
     _jit._drop_stale_cache()  # nothing changed: the cache stays
     assert kernel.exists()
 
-    (pkg / "mod.py").write_text("x = 2\n")  # another module changed
+    (pkg / "figures.py").write_text("y = 2\n")  # a module without kernels changed: cache kept
+    _jit._drop_stale_cache()
+    assert kernel.exists()
+
+    (pkg / "mod.py").write_text("from optviz._jit import jit\nx = 2\n")  # a kernel module changed
     _jit._drop_stale_cache()
     assert not kernel.exists()
     assert (pkg / "__pycache__" / "numba-sources.sha1").is_file()
