@@ -160,6 +160,21 @@ def _init_session() -> None:
 def _on_surface_change() -> None:
     surf = SURFACES[ss["surface"]]
     ss["start_x"], ss["start_y"] = surf.start
+    # Learning rates that suit one surface crawl or explode on another: suggest fresh ones (curvature
+    # at the start for GD and momentum, plot span for the adaptive methods), snapped down to the grid.
+    changed = []
+    for uid in ss.get("slots", []):
+        name = ss.get(f"o{uid}_name")
+        lr = optviz.suggest_lr(surf.name, name) if name else None
+        if lr is None:
+            continue
+        spec = next(p for p in OPTIMIZERS[name].hparams if p.name == "lr")
+        grid = [v for v in _log_grid(spec.min, spec.max) if v <= lr * (1 + 1e-9)]
+        key = _hp_key(uid, name, "lr")
+        ss[key] = grid[-1] if grid else spec.min
+        changed.append(f"{OPTIMIZERS[name].title} {ss[key]:g}")
+    if changed:
+        st.toast(f"Learning rates suggested for {surf.title}: " + ", ".join(changed), icon=":material/tune:")
 
 
 def _start_presets(surface: str) -> dict[str, tuple[float, float]]:

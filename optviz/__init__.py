@@ -7,7 +7,7 @@
 `SURFACES` and `OPTIMIZERS` are the registries the app and the docs are generated from.
 """
 
-from optviz.api import MAX_STEPS, Result, compare, run, warmup
+from optviz.api import MAX_STEPS, Result, compare, run, suggest_lr, warmup
 from optviz.optimizers import OPTIMIZERS, HParam, Optimizer
 from optviz.schedules import SCHEDULE_NAMES, Schedule
 from surfaces import SURFACES, Surface
@@ -38,5 +38,6 @@ __all__ = [
     "compare",
     "export",
     "run",
+    "suggest_lr",
     "warmup",
 ]

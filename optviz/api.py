@@ -196,6 +196,49 @@ def compare(
     return out
 
 
+# lr = factor / L for the plain gradient methods (L: the largest curvature at the start or at a
+# minimum), lr = plot span / divisor for the adaptive ones (their step is about lr per coordinate).
+_CURVATURE_FACTORS = {"sgd": (1.8, 0.3), "momentum": (0.3, 0.05), "nesterov": (0.3, 0.05)}  # (convex, non-convex)
+_SPAN_DIVISORS = {"rmsprop": 400, "adam": 130, "amsgrad": 130, "adamw": 130, "nadam": 130, "adagrad": 10}
+
+
+def suggest_lr(
+    surface: str,
+    optimizer: str,
+    *,
+    surface_params: Mapping[str, float] | None = None,
+    start: Sequence[float] | None = None,
+) -> float | None:
+    """A learning rate that makes `optimizer` move visibly and stably on `surface` (None: it has no lr
+    to suggest, e.g. newton, adadelta or the random searches keep their defaults).
+
+    Gradient descent on a quadratic is stable for lr < 2/L (L: largest Hessian eigenvalue); on convex
+    surfaces SGD gets 1.8/L, the classic zig-zag regime, and momentum 0.3/L; on non-convex ones, where
+    the curvature grows along the path, 0.3/L and 0.05/L.  Adaptive methods take steps of about lr in
+    every coordinate, so their lr is a fraction of the plot's span.  Clipped to the lr's slider range.
+    """
+    surf = get_surface(surface)
+    opt = get_optimizer(optimizer)
+    sp = dict(zip((p.name for p in surf.params), surf.pack(**dict(surface_params or {}))))
+    lr_spec = next((p for p in opt.hparams if p.name == "lr"), None)
+    if lr_spec is None:
+        return None
+    x0 = _check_start(surf.start if start is None else start, surf.bounds)
+    if optimizer in _CURVATURE_FACTORS:
+        points = [(x0[0], x0[1])] + [(p.x, p.y) for p in surf.minima if p.kind == "global minimum"]
+        curv = 1e-12
+        for px, py in points:
+            hxx, hxy, hyy = (float(v) for v in surf.hess(px, py, **sp))
+            curv = max(curv, float(np.abs(np.linalg.eigvalsh([[hxx, hxy], [hxy, hyy]])).max()))
+        lr = _CURVATURE_FACTORS[optimizer][0 if surf.convex else 1] / curv
+    elif optimizer in _SPAN_DIVISORS:
+        (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
+        lr = max(x_hi - x_lo, y_hi - y_lo) / _SPAN_DIVISORS[optimizer]
+    else:
+        return None
+    return float(min(max(lr, lr_spec.min), lr_spec.max))
+
+
 def warmup(include_mlp: bool = False) -> None:
     """Compile (or load from the cache) the kernels once, so the first real run is fast.
 

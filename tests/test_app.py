@@ -285,3 +285,20 @@ def test_3d_and_lookahead(warm_jit):
     assert any(t["type"] == "surface" for s in specs for t in s["data"])
     roles = [(t.get("meta") or {}).get("role") for t in specs[0]["data"]]
     assert "lookahead_path" in roles
+
+
+def test_changing_the_surface_suggests_learning_rates(warm_jit):
+    at = _app()
+    at.selectbox(key="surface").set_value("bowl").run()
+    _ok(at)
+    scene = _scene(at)
+    lrs = {o.name: o.kwargs["lr"] for o in scene.optimizers}
+    # snapped down onto the slider's 1-2-3-5 grid: SGD 1.8/L = 0.18 on the kappa = 10 bowl -> 0.1
+    assert lrs["sgd"] == 0.1 and lrs["sgd"] <= optviz.suggest_lr("bowl", "sgd")
+    assert lrs["adam"] == 0.03 and lrs["rmsprop"] == 0.01
+    assert any("Learning rates suggested" in t.value for t in at.toast)
+    # and the page shows the runs with those rates
+    np.testing.assert_array_equal(
+        F.as_array(_paths(_main_spec(at))[0]["x"])[:5],
+        optviz.run("bowl", "sgd", steps=scene.steps, lr=0.1).path[:5, 0],
+    )

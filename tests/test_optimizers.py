@@ -374,3 +374,24 @@ def test_no_recompiles_after_many_hyperparameter_values():
         optviz.run("beale", "random_local_search", step=0.2, seed=int(rng.integers(0, 100)))
     assert len(kernel.run_surface.signatures) == 1
     assert len(update.signatures) <= 1
+
+
+def test_suggested_lr_makes_sgd_zigzag_on_the_ill_conditioned_bowl():
+    lr = optviz.suggest_lr("bowl", "sgd", surface_params={"kappa": 50})
+    assert lr == pytest.approx(1.8 / 50)
+    r = optviz.run("bowl", "sgd", steps=400, surface_params={"kappa": 50}, lr=lr)
+    y = r.path[:20, 1]
+    assert np.all(np.sign(y[1:]) == -np.sign(y[:-1]))  # the narrow direction flips sign every step
+    assert r.diverged_at is None and r.loss[-1] < 1e-3 * r.loss[0]
+
+
+def test_suggested_lrs_are_in_range_and_stable_on_convex_surfaces():
+    for s in ("bowl", "booth", "matyas", "rosenbrock", "beale"):
+        for o in ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adagrad", "nadam"):
+            lr = optviz.suggest_lr(s, o)
+            spec = next(p for p in OPTIMIZERS[o].hparams if p.name == "lr")
+            assert spec.min <= lr <= spec.max
+            r = optviz.run(s, o, steps=500, lr=lr)
+            assert r.diverged_at is None, (s, o, lr)
+            assert r.loss[-1] < r.loss[0], (s, o, lr)
+    assert optviz.suggest_lr("bowl", "newton") is None and optviz.suggest_lr("bowl", "random_search") is None
