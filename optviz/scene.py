@@ -113,7 +113,7 @@ class Scene:
     l2: float = 0.0
     optimizers: tuple[OptimizerSpec, ...] = DEFAULT_OPTIMIZERS
     display: Display = field(default_factory=Display)
-    mlp: tuple[tuple[str, Any], ...] = ()  # MLP view settings (validated by optviz.mlp)
+    mlp: tuple[tuple[str, Any], ...] = ()  # MLP view settings: optviz.mlp.scene.MLPSettings.to_pairs()
     version: int = SCENE_VERSION
 
     def __post_init__(self) -> None:
@@ -144,6 +144,7 @@ class Scene:
         object.__setattr__(self, "optimizers", opts)
         if not isinstance(self.display, Display):
             raise ValueError("display must be a Display")
+        object.__setattr__(self, "mlp", _mlp_pairs(self.view, self.mlp))
         if self.version != SCENE_VERSION:
             raise ValueError(f"version: this optviz reads scene version {SCENE_VERSION}, got {self.version!r}")
 
@@ -277,8 +278,11 @@ class Scene:
             val = getattr(self.display, f.name)
             if val != getattr(default, f.name):
                 q[f"d_{f.name}"] = _enc(val)
-        for k, v in self.mlp:
-            q[f"m_{k}"] = _enc(v)
+        if self.mlp:  # only the MLP settings that differ from their defaults travel
+            from optviz.mlp.scene import query_pairs
+
+            for k, v in query_pairs(self.mlp):
+                q[f"m_{k}"] = _enc(v)
         return q
 
     @classmethod
@@ -373,7 +377,16 @@ class Scene:
 
             attempt(key, set_d)
         kw["display"] = Display(**disp)
-        kw["mlp"] = tuple((k[2:], _dec(str(v))) for k, v in p.items() if k.startswith("m_"))
+        mlp: list[tuple[str, Any]] = []
+        for key in [k for k in p if k.startswith("m_")]:
+
+            def set_m(s: str, name: str = key[2:]) -> None:
+                pair = (name, _dec(s))
+                _mlp_pairs("mlp", (*mlp, pair))  # validate before keeping, one parameter at a time
+                mlp.append(pair)
+
+            attempt(key, set_m)
+        kw["mlp"] = tuple(mlp)
         known = {"v", "view", "surface", "steps", "sp", "start", "opt", "sched", "noise", "seed", "clip", "l2"}
         for k in p:
             if k not in known and not k.startswith(("d_", "m_")):
@@ -392,6 +405,16 @@ def run_scene(scene: Scene) -> list[Result]:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _mlp_pairs(view: str, pairs: Any) -> tuple[tuple[str, Any], ...]:
+    """Scene.mlp validated by `optviz.mlp.scene.MLPSettings`, in its canonical form: every
+    setting for the MLP view, () for a surfaces scene with the default MLP settings."""
+    if view != "mlp" and not pairs:
+        return ()
+    from optviz.mlp.scene import canonical_pairs  # lazy: optviz.mlp imports this module
+
+    return canonical_pairs(view, pairs)
 
 
 def _finite(v: float) -> bool:

@@ -10,7 +10,8 @@ gradient check, loss landscapes and activation statistics.  No streamlit here.
 
 Modules: `data` (datasets, split, standardize, one_hot), `model` (layout, init, Numba
 forward/backward, activation statistics), `train` (train, compare, gradient_check,
-decision frames), `landscape` (planes, 1D/2D slices).
+decision frames), `landscape` (planes, 1D/2D slices); `optviz.mlp.scene` (imported on its own)
+holds the MLP view of the page: its settings, runs, figures and export hook.
 """
 
 from optviz.mlp.data import DATASETS, make_dataset, one_hot, split, standardize

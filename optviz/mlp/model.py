@@ -57,6 +57,19 @@ INITS = (
     "he_normal",
     "he_uniform",
 )
+# How the page, the figures and the docs name them.
+ACTIVATION_TITLES = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU", "gelu": "GELU"}
+INIT_TITLES = {
+    "zeros": "zeros",
+    "normal_0.01": "N(0, 0.01²)",
+    "normal_1": "N(0, 1)",
+    "lecun_normal": "LeCun normal",
+    "lecun_uniform": "LeCun uniform",
+    "xavier_normal": "Xavier normal",
+    "xavier_uniform": "Xavier uniform",
+    "he_normal": "He normal",
+    "he_uniform": "He uniform",
+}
 LEAKY_SLOPE = 0.01  # torch.nn.LeakyReLU default
 BN_EPS = 1e-5  # torch.nn.BatchNorm1d defaults
 BN_MOMENTUM = 0.1
