@@ -33,7 +33,7 @@ from plotly.subplots import make_subplots
 
 from optviz.mlp.data import one_hot
 from optviz.mlp.landscape import Landscape, Slice1D
-from optviz.mlp.model import ActivationStats
+from optviz.mlp.model import ACTIVATION_TITLES, INIT_TITLES, ActivationStats
 from optviz.mlp.train import GradientCheck, MLPResult, decision_frames
 
 # Same order as optviz.figures.COLORS (yellow and black last: weakest on white / dark).
@@ -55,6 +55,7 @@ CONTOUR_SCALE = [[0.0, "#FFFFFF"], [0.4, "#E9EDF3"], [0.75, "#CDD5E0"], [1.0, "#
 MAX_POINTS = 2000  # points per curve after thinning
 CONF_LEVELS = 50  # confidence shades per class in the decision map (uint8: classes * 50 <= 200)
 LOG_FLOOR = 1e-12
+CAP_FACTOR = 100.0  # loss curves: ceiling at 100 x the largest starting loss (diverging runs)
 
 
 def color_for(index: int) -> str:
@@ -181,8 +182,8 @@ def one_hot_figure(X: np.ndarray, y: np.ndarray, n_classes: int | None = None, r
         )
     )
     fig.update_yaxes(autorange="reversed", title="input (x₁, x₂) → label")
-    fig.update_xaxes(side="top", title="one-hot target")
-    return _base_layout(fig, "one-hot encoding of the labels", 120 + 34 * k)
+    fig.update_xaxes(side="top")  # no axis title: above the column names it would meet the figure title
+    return _base_layout(fig, "one-hot targets: label → vector", 140 + 34 * k)
 
 
 # --------------------------------------------------------------------------- decision boundary
@@ -254,31 +255,47 @@ def decision_boundary_figure(
         )
         for tr in _data_traces(r.X, r.y, r.X_val if show_val else None, r.y_val if show_val else None, k == 0):
             fig.add_trace(tr, 1, k + 1)
+    # The panel titles name the runs; the accuracy of the frame's step sits in a box in each
+    # panel's corner (one line per title would not fit five panels).
+    titles = [a.to_plotly_json() for a in fig.layout.annotations]
+
+    def corner(k: int, row: int) -> dict[str, Any]:
+        axis = "" if k == 0 else str(k + 1)
+        return {
+            "text": _acc_text(runs[k], row),
+            "xref": f"x{axis} domain",
+            "yref": f"y{axis} domain",
+            "x": 0.02,
+            "y": 0.02,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "align": "left",
+            "bgcolor": "rgba(255, 255, 255, 0.8)",
+            "font": {"size": 12, "color": "#1F2430"},
+        }
+
     fig.frames = [
         go.Frame(
             name=str(int(s)),
             data=[go.Heatmap(z=per_run_z[k][0][i]) for k in range(n)],
             traces=heat_idx,
-            layout={
-                "annotations": [
-                    {**a.to_plotly_json(), "text": f"{runs[k].label}: {_acc_text(runs[k], per_run_z[k][1][i])}"}
-                    for k, a in enumerate(fig.layout.annotations)
-                ]
-            },
+            layout={"annotations": titles + [corner(k, per_run_z[k][1][i]) for k in range(n)]},
         )
         for i, s in enumerate(steps)
     ]
-    for k, a in enumerate(fig.layout.annotations):
-        a.text = f"{runs[k].label}: {_acc_text(runs[k], per_run_z[k][1][-1])}"
+    fig.update_layout(annotations=titles + [corner(k, per_run_z[k][1][-1]) for k in range(n)])
     fig.update_xaxes(range=bounds[0], title="x₁", constrain="domain")
     fig.update_yaxes(range=bounds[1], constrain="domain")
+    if n == 1:  # one panel alone would stretch the data plane across the page: keep x and y at one scale
+        fig.update_yaxes(scaleanchor="x", scaleratio=1)
     fig.update_yaxes(title="x₂", col=1)
     _animation_controls(fig, [str(int(s)) for s in steps], "step ")
     return _base_layout(fig, "decision boundary during training", 480)
 
 
 def _acc_text(r: MLPResult, row: int) -> str:
-    s = f"step {int(r.step[row])}, train acc {r.accuracy[row]:.0%}"
+    s = f"step {int(r.step[row])}: train {r.accuracy[row]:.0%}"
     if r.val_accuracy is not None:
         s += f", val {r.val_accuracy[row]:.0%}"
     return s
@@ -314,7 +331,7 @@ def _animation_controls(fig: go.Figure, names: list[str], prefix: str) -> None:
                 "len": 0.82,
                 "y": -0.08,
                 "yanchor": "top",
-                "currentvalue": {"prefix": prefix},
+                "currentvalue": {"prefix": prefix, "xanchor": "right"},  # clear of the buttons
                 "steps": [
                     {
                         "label": nm,
@@ -337,24 +354,34 @@ def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = T
 
     The training curve is the data loss (without the L2 penalty), the same quantity as the
     validation loss.  A star marks each run's lowest validation loss and a dotted vertical line
-    where early stopping ended it; an x marks the last good point of a diverged run.
+    where early stopping ended it; an x marks the last good point of a diverged run.  Losses
+    above CAP_FACTOR x the largest starting loss are drawn at that ceiling (a diverging run
+    reaches 1e250 and would flatten every other curve); hover shows the true value.
     """
     runs = _as_list(results, MLPResult)
+    starts = [float(r.data_loss[0]) for r in runs] + [float(r.val_loss[0]) for r in runs if r.val_loss is not None]
+    cap = CAP_FACTOR * max(max((v for v in starts if np.isfinite(v)), default=1.0), LOG_FLOOR)
+
+    def shown(v: np.ndarray) -> np.ndarray:
+        v = np.minimum(np.asarray(v, dtype=np.float64), cap)
+        return np.maximum(v, LOG_FLOOR) if log_y else v
+
     fig = make_subplots(1, 2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.1)
     for k, r in enumerate(runs):
         color = color_for(k)
         idx = _thin(len(r.step))
         x = r.step[idx]
-        train_loss = np.maximum(r.data_loss[idx], LOG_FLOOR) if log_y else r.data_loss[idx]
+        train_loss = shown(r.data_loss[idx])
         common = {"legendgroup": str(k), "line": {"color": color}}
         fig.add_trace(
             go.Scatter(
                 x=x,
                 y=_f4(train_loss),
+                customdata=_f4(r.data_loss[idx]),
                 name=f"{r.label} train",
                 mode="lines",
                 **common,
-                hovertemplate="step %{x}<br>train loss %{y:.4g}<extra></extra>",
+                hovertemplate="step %{x}<br>train loss %{customdata:.4g}<extra></extra>",
             ),
             1,
             1,
@@ -374,15 +401,16 @@ def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = T
         )
         if r.val_loss is not None:
             val = {"legendgroup": str(k), "line": {"color": color, "dash": "dot", "width": 2}}
-            vl = np.maximum(r.val_loss[idx], LOG_FLOOR) if log_y else r.val_loss[idx]
+            vl = shown(r.val_loss[idx])
             fig.add_trace(
                 go.Scatter(
                     x=x,
                     y=_f4(vl),
+                    customdata=_f4(r.val_loss[idx]),
                     name=f"{r.label} validation",
                     mode="lines",
                     **val,
-                    hovertemplate="step %{x}<br>validation loss %{y:.4g}<extra></extra>",
+                    hovertemplate="step %{x}<br>validation loss %{customdata:.4g}<extra></extra>",
                 ),
                 1,
                 1,
@@ -406,7 +434,7 @@ def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = T
                 fig.add_trace(
                     go.Scatter(
                         x=[r.best_step],
-                        y=[max(r.val_loss[b], LOG_FLOOR) if log_y else r.val_loss[b]],
+                        y=[float(shown(r.val_loss[b]))],
                         mode="markers",
                         name=f"{r.label} best validation",
                         legendgroup=str(k),
@@ -436,13 +464,13 @@ def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = T
             fig.add_trace(
                 go.Scatter(
                     x=[r.step[-1]],
-                    y=[max(r.data_loss[-1], LOG_FLOOR) if log_y else r.data_loss[-1]],
+                    y=[float(shown(r.data_loss[-1]))],
                     mode="markers",
                     name=f"{r.label} diverged",
                     legendgroup=str(k),
                     showlegend=False,
                     marker={"symbol": "x", "size": 14, "color": DIVERGED_COLOR},
-                    hovertemplate=f"diverged at step {r.diverged_at}<extra></extra>",
+                    hovertemplate=f"diverged at step {r.diverged_at} (loss {r.data_loss[-1]:.3g})<extra></extra>",
                 ),
                 1,
                 1,
@@ -619,9 +647,10 @@ def activation_histograms_figure(stats: ActivationStats | Sequence[ActivationSta
     n_cols = max(len(s.values) for s in items)
     titles = []
     for s in items:
-        titles += [f"layer {l + 1}: mean {s.mean[l]:.2f}, std {s.std[l]:.2f}" for l in range(len(s.values))]
+        titles += [f"layer {l + 1}: μ {s.mean[l]:.2f}, σ {s.std[l]:.2f}" for l in range(len(s.values))]
         titles += [""] * (n_cols - len(s.values))
     fig = make_subplots(n_rows, n_cols, subplot_titles=titles, shared_yaxes=True, vertical_spacing=0.12 / n_rows + 0.06)
+    fig.update_annotations(font_size=12)  # five panel titles a row must not run into each other
     for r, s in enumerate(items):
         if s.activation == "sigmoid":
             lo, hi = 0.0, 1.0
@@ -642,7 +671,7 @@ def activation_histograms_figure(stats: ActivationStats | Sequence[ActivationSta
                     y=_f4(counts / max(v.size, 1)),
                     width=float(edges[1] - edges[0]),
                     marker={"color": color_for(r), "line": {"width": 0}},
-                    name=f"{s.init} · {s.activation}",
+                    name=f"{INIT_TITLES.get(s.init, s.init)} · {ACTIVATION_TITLES.get(s.activation, s.activation)}",
                     legendgroup=str(r),
                     showlegend=l == 0,
                     hovertemplate="activation %{x:.3f}<br>fraction %{y:.1%}<extra></extra>",
@@ -651,7 +680,7 @@ def activation_histograms_figure(stats: ActivationStats | Sequence[ActivationSta
                 l + 1,
             )
             fig.update_xaxes(range=[lo, hi], row=r + 1, col=l + 1)
-        fig.update_yaxes(title=f"{s.init}", row=r + 1, col=1)
+        fig.update_yaxes(title=INIT_TITLES.get(s.init, s.init), row=r + 1, col=1)
     fig.update_yaxes(tickformat=".0%")
     fig.update_layout(bargap=0)
     widths = "-".join(str(w) for w in items[0].hidden)
