@@ -13,6 +13,16 @@ start_preset, steps, noise, noise_seed, clip_on, clip_norm, l2, sched, sched_<pa
 o<slot>_name, o<slot>_<optimizer>_<hyperparameter>, o<slot>_remove, add_choice, add_btn,
 demo, theme, font_size, show_title, title, show_legend, show_3d, log_loss, lookahead, frames, fps,
 and the main chart main_chart (a click on it sets the start point).
+
+The MLP view (`_view`: the Surfaces | MLP switch atop both sidebars, URL view=mlp) reads its own
+widgets into `optviz.mlp.scene.MLPSettings`, kept in `Scene.mlp` (URL m_<setting>), and shows the
+figures of `optviz.mlp.scene.mlp_figure`.  Its keys: mlp_preset, mlp_dataset, mlp_classes, mlp_n,
+mlp_noise, mlp_val_fraction, mlp_data_seed, mlp_shift, mlp_scale, mlp_standardize, mlp_layers,
+mlp_width_<i>, mlp_activation, mlp_init, mlp_loss, mlp_dropout, mlp_batch_norm, mlp_l2, mlp_batch,
+mlp_batch_k, mlp_steps, mlp_seed, mlp_sched, mlp_sched_<param>, mlp_clip_on, mlp_clip_norm,
+mlp_es_on, mlp_patience, mlp_compare, mlp_o<slot>_name, mlp_o<slot>_<optimizer>_<hyperparameter>,
+mlp_o<slot>_remove, mlp_add_choice, mlp_add_btn, mlp_figure, the tabs mlp_tab, and inside them
+mlp_directions and mlp_probe.
 """
 
 from __future__ import annotations
@@ -29,6 +39,9 @@ import streamlit as st
 import optviz
 from optviz import export, figures
 from optviz.api import Result
+from optviz.mlp import scene as mlp_scene
+from optviz.mlp import warmup as mlp_warmup
+from optviz.mlp.scene import MLPSettings
 from optviz.optimizers import OPTIMIZERS, HParam
 from optviz.scene import ASPECTS, THEMES, Display, OptimizerSpec, Scene, run_scene
 from optviz.schedules import SCHEDULE_LATEX, SCHEDULE_NAMES, SCHEDULE_PARAMS, Schedule
@@ -138,6 +151,7 @@ def _apply_scene(scene: Scene) -> None:
     ss["show_3d"], ss["log_loss"] = d.show_3d, d.log_loss
     ss["frames"], ss["fps"] = d.frames, d.fps
     ss["_aspect"], ss["_view"], ss["_mlp"] = d.aspect, scene.view, scene.mlp
+    ss["_base_scene"] = scene  # the MLP view keeps the surfaces fields of the scene from here
 
 
 def _init_session() -> None:
@@ -267,8 +281,8 @@ def _param_widget(surface: str, p: Param) -> float:
     return float(st.slider(p.label, float(p.min), float(p.max), key=key, step=(p.max - p.min) / 200, help=p.help))
 
 
-def _hp_widget(uid: int, name: str, p: HParam) -> float:
-    key = _hp_key(uid, name, p.name)
+def _hp_widget(uid: int, name: str, p: HParam, key: str | None = None) -> float:
+    key = key or _hp_key(uid, name, p.name)
     label = p.name.replace("_", " ") + (f"  ${p.symbol}$" if p.symbol else "")
     _default(key, _hp_state_value(p, p.default))
     if p.kind == "bool":
@@ -333,42 +347,43 @@ def _parse_list(text: str, what: str, conv: Any) -> tuple:
         raise ValueError(f"{what} must be numbers separated by commas, got {text!r}") from None
 
 
-def _schedule_controls() -> Schedule:
-    name = st.selectbox("learning-rate schedule", SCHEDULE_NAMES, key="sched")
+def _schedule_controls(k: str = "sched") -> Schedule:
+    """The schedule's widgets under the key prefix k ("sched"; the MLP view: "mlp_sched")."""
+    name = st.selectbox("learning-rate schedule", SCHEDULE_NAMES, key=k)
     st.latex(SCHEDULE_LATEX[name])
     kw: dict[str, Any] = {"name": name}
     params = SCHEDULE_PARAMS[name]
     if "boundaries" in params:
         kw["boundaries"] = _parse_list(
-            st.text_input("boundaries  $b_i$ (steps)", key="sched_boundaries", help="e.g. 300, 600"),
+            st.text_input("boundaries  $b_i$ (steps)", key=f"{k}_boundaries", help="e.g. 300, 600"),
             "boundaries",
             lambda s: int(float(s)),
         )
         kw["values"] = _parse_list(
-            st.text_input("factors  $c_i$", key="sched_values", help="one more than boundaries, e.g. 1, 0.1, 0.01"),
+            st.text_input("factors  $c_i$", key=f"{k}_values", help="one more than boundaries, e.g. 1, 0.1, 0.01"),
             "factors",
             float,
         )
     if "decay_rate" in params:
-        kw["decay_rate"] = st.slider("decay rate  $r$", 0.01, 1.0, key="sched_decay_rate", step=0.01)
+        kw["decay_rate"] = st.slider("decay rate  $r$", 0.01, 1.0, key=f"{k}_decay_rate", step=0.01)
     if "end_factor" in params:
-        kw["end_factor"] = st.slider("end factor  $e$", 0.0, 1.0, key="sched_end_factor", step=0.01)
+        kw["end_factor"] = st.slider("end factor  $e$", 0.0, 1.0, key=f"{k}_end_factor", step=0.01)
     if "power" in params:
-        kw["power"] = st.slider("power  $p$", 0.1, 10.0, key="sched_power", step=0.1)
+        kw["power"] = st.slider("power  $p$", 0.1, 10.0, key=f"{k}_power", step=0.1)
     if "decay_steps" in params:
         ds = st.number_input(
             "decay steps  $T$",
             0,
             MAX_UI_STEPS,
-            key="sched_decay_steps",
+            key=f"{k}_decay_steps",
             step=10,
             help="0: automatic (100 for exponential; the whole run after warm-up otherwise)",
         )
         kw["decay_steps"] = int(ds) or None
     if "staircase" in params:
-        kw["staircase"] = st.checkbox("staircase", key="sched_staircase")
+        kw["staircase"] = st.checkbox("staircase", key=f"{k}_staircase")
     kw["warmup_steps"] = int(
-        st.number_input("warm-up steps", 0, MAX_UI_STEPS, key="sched_warmup_steps", step=10, help="linear warm-up")
+        st.number_input("warm-up steps", 0, MAX_UI_STEPS, key=f"{k}_warmup_steps", step=10, help="linear warm-up")
     )
     return Schedule.coerce(kw)
 
@@ -377,18 +392,8 @@ def _sidebar() -> Scene:
     """Every control, read into one Scene (ValueError with a readable message if invalid)."""
     sb = st.sidebar
     with sb:
-        demos = sorted(p.stem for p in SCENES_DIR.glob("*.json")) if SCENES_DIR.is_dir() else []
-        if demos:
-            _default("demo", None)
-            st.selectbox(
-                "Lecture scenes",
-                demos,
-                key="demo",
-                index=None,
-                placeholder="load a prepared scene…",
-                format_func=lambda s: s.replace("_", " "),
-                on_change=_on_demo,
-            )
+        _view_switch()
+        _scene_picker()
         st.header("Surface", divider="gray")
         names = list(SURFACES)
         surface = st.selectbox(
@@ -687,9 +692,630 @@ def _update_rules(scene: Scene) -> None:
             st.caption(f"{opt.note}  Follows `{opt.follows}`.")
 
 
+# ----------------------------------------------------------------------------- the MLP view
+#
+# The same pattern as the surfaces: widgets -> MLPSettings -> a Scene of view "mlp" (the settings
+# in Scene.mlp, see optviz.mlp.scene) -> run_mlp_scene (cached) -> figures from its builders.
+# Widgets that Streamlit drops while the other view is shown are re-seeded from the scene:
+# ss["_mlp"] (the MLP settings' pairs) and ss["_base_scene"] (the surfaces' fields).
+
+VIEW_TITLES = {"surfaces": "Surfaces", "mlp": "MLP"}
+_MLP_N = (16, 32, 48, 64, 80, 100, 128, 160, 200, 256, 320, 400, 512, 768, 1000)
+_MLP_NOISE = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1.0)
+_MLP_SCALE = (0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0)
+_MLP_WIDTHS = (2, 3, 4, 6, 8, 12, 16, 24, 32)
+_MLP_STEPS = (20, 50, 100, 200, 300, 500, 800, 1000, 1500, 2000, 3000, 5000, 10_000)
+_MLP_BATCH = (2, 4, 8, 16, 32, 64, 128)
+_MLP_PATIENCE = (10, 20, 50, 100, 200, 300, 500, 1000)
+_MLP_DROPOUT = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+_BATCH_MODES = {"full": "full", "mini": "mini-batch", "one": "1"}
+_MLP_PAGE_FRAMES = 40  # decision-boundary frames on the page (~0.3 s, 0.6 MB); exports use display.frames
+
+
+def _titled(titles: dict[str, str]) -> Any:
+    """A format_func showing titles[v] (a value without a title shows as itself)."""
+    return lambda v: titles.get(v, v)
+
+
+def _view_switch() -> None:
+    """Surfaces | MLP, at the top of both sidebars: the Scene's `view` (URL view=mlp)."""
+    _default("_view", "surfaces")
+    st.segmented_control(
+        "view",
+        list(VIEW_TITLES),
+        key="_view",
+        format_func=_titled(VIEW_TITLES),
+        required=True,
+        on_change=_on_view,
+        label_visibility="collapsed",
+        width="stretch",
+    )
+
+
+def _scene_picker() -> None:
+    """The shipped lecture scenes (both views): loading one may switch the view."""
+    demos = sorted(p.stem for p in SCENES_DIR.glob("*.json")) if SCENES_DIR.is_dir() else []
+    if demos:
+        _default("demo", None)
+        st.selectbox(
+            "Lecture scenes",
+            demos,
+            key="demo",
+            index=None,
+            placeholder="load a prepared scene…",
+            format_func=lambda s: s.replace("_", " "),
+            on_change=_on_demo,
+        )
+
+
+def _on_view() -> None:
+    """Back to the surfaces: their widgets were dropped while hidden, so re-seed them from the scene."""
+    base = ss.get("_base_scene")
+    if ss.get("_view") == "surfaces" and base is not None:
+        _apply_scene(replace(base, view="surfaces", mlp=ss.get("_mlp", ())))
+
+
+def _mlp_state(s: MLPSettings) -> dict[str, Any]:
+    """The MLP widgets' session-state values that show the settings s (inverse of _mlp_sidebar)."""
+    k = s.batch_size
+    sched = s.schedule
+    state: dict[str, Any] = {
+        "mlp_dataset": s.dataset,
+        "mlp_n": s.n,
+        "mlp_noise": s.noise,
+        "mlp_classes": s.classes,
+        "mlp_val_fraction": s.val_fraction,
+        "mlp_data_seed": s.data_seed,
+        "mlp_shift": s.shift,
+        "mlp_scale": s.scale,
+        "mlp_standardize": s.standardize,
+        "mlp_layers": len(s.hidden),
+        "mlp_activation": s.activation,
+        "mlp_init": s.init,
+        "mlp_loss": s.loss,
+        "mlp_dropout": s.dropout,
+        "mlp_batch_norm": s.batch_norm,
+        "mlp_l2": s.l2,
+        "mlp_batch": "full" if k is None else "one" if k == 1 else "mini",
+        "mlp_batch_k": k if k is not None and k > 1 else 32,
+        "mlp_steps": s.steps,
+        "mlp_seed": s.seed,
+        "mlp_clip_on": s.clip_norm is not None,
+        "mlp_clip_norm": s.clip_norm or 1.0,
+        "mlp_es_on": s.patience is not None,
+        "mlp_patience": s.patience or 100,
+        "mlp_compare": s.compare,
+        "mlp_directions": s.directions,
+        "mlp_probe": s.probe,
+        "mlp_figure": s.figure,
+        "mlp_tab": mlp_scene.TAB_OF_FIGURE[s.figure],
+        "mlp_sched": sched.name,
+        "mlp_sched_decay_rate": float(sched.decay_rate),
+        "mlp_sched_decay_steps": int(sched.decay_steps or 0),
+        "mlp_sched_staircase": bool(sched.staircase),
+        "mlp_sched_end_factor": float(sched.end_factor),
+        "mlp_sched_power": float(sched.power),
+        "mlp_sched_warmup_steps": int(sched.warmup_steps),
+        "mlp_sched_boundaries": ", ".join(str(b) for b in sched.boundaries),
+        "mlp_sched_values": ", ".join(f"{v:g}" for v in sched.values),
+    }
+    for i in range(3):
+        state[f"mlp_width_{i}"] = s.hidden[i] if i < len(s.hidden) else 16
+    return state
+
+
+def _mlp_seed_slot(uid: int, spec: OptimizerSpec, overwrite: bool) -> None:
+    values = {f"mlp_o{uid}_name": spec.name}
+    for p in OPTIMIZERS[spec.name].hparams:
+        values[f"mlp_o{uid}_{spec.name}_{p.name}"] = _hp_state_value(p, spec.kwargs.get(p.name, p.default))
+    for k, v in values.items():
+        if overwrite or k not in ss:
+            ss[k] = v
+
+
+def _mlp_sync() -> None:
+    """Show ss["_mlp"] in the widgets: all of them when a link, scene or preset brought new
+    settings, else only the keys Streamlit dropped (while the surfaces were shown)."""
+    pairs = ss.get("_mlp", ())
+    s = MLPSettings.from_pairs(pairs)
+    fresh = ss.get("_mlp_applied") != pairs
+    for k, v in _mlp_state(s).items():
+        if fresh or k not in ss:
+            ss[k] = v
+    slots = ss.get("mlp_slots")
+    if fresh or slots is None:  # (after Add or Remove the slots differ from the settings on purpose)
+        start = ss.get("mlp_next_uid", 0)
+        ss["mlp_slots"] = slots = list(range(start, start + len(s.optimizers)))
+        ss["mlp_next_uid"] = start + len(s.optimizers)
+        fresh = True
+    for uid, spec in zip(slots, s.optimizers):
+        _mlp_seed_slot(uid, spec, fresh)
+    ss["_mlp_applied"] = pairs
+
+
+def _on_mlp_preset() -> None:
+    name = ss.get("mlp_preset")
+    ss["mlp_preset"] = None
+    if name in mlp_scene.PRESETS:
+        ss["_mlp"] = mlp_scene.preset(name).to_pairs()
+
+
+def _on_mlp_add() -> None:
+    if len(ss["mlp_slots"]) >= mlp_scene.MAX_MLP_OPTIMIZERS:
+        return
+    uid = ss["mlp_next_uid"]
+    ss["mlp_next_uid"] = uid + 1
+    ss["mlp_slots"] = [*ss["mlp_slots"], uid]
+    _mlp_seed_slot(uid, OptimizerSpec(ss.get("mlp_add_choice") or "adam"), True)
+
+
+def _on_mlp_remove(uid: int) -> None:
+    if len(ss["mlp_slots"]) > 1:
+        ss["mlp_slots"] = [u for u in ss["mlp_slots"] if u != uid]
+
+
+def _on_mlp_tab() -> None:
+    """Opening a tab makes its first figure the one exported (unless one of its figures already is)."""
+    tab = ss.get("mlp_tab")
+    if tab in mlp_scene.TABS and mlp_scene.TAB_OF_FIGURE.get(ss.get("mlp_figure")) != tab:
+        ss["mlp_figure"] = mlp_scene.TABS[tab][0]
+
+
+def _on_mlp_figure() -> None:
+    ss["mlp_tab"] = mlp_scene.TAB_OF_FIGURE[ss["mlp_figure"]]
+
+
+def _mlp_select_slider(label: str, key: str, grid: Any, default: Any, **kw: Any) -> Any:
+    _default(key, default)
+    return st.select_slider(label, _options(key, grid, ss[key]), key=key, format_func=_fmt, **kw)
+
+
+def _mlp_optimizer_controls(compare: str) -> list[OptimizerSpec]:
+    specs = []
+    names = list(mlp_scene.MLP_OPTIMIZERS)
+    slots = ss["mlp_slots"]
+    for i, uid in enumerate(slots):
+        trained = compare == "optimizers" or i == 0
+        title = OPTIMIZERS[ss[f"mlp_o{uid}_name"]].title
+        lr = ss.get(f"mlp_o{uid}_{ss[f'mlp_o{uid}_name']}_lr")
+        label = f"{i + 1} · {title}" + (f"  (lr {lr:g})" if lr is not None else "") + ("" if trained else "  · idle")
+        with st.expander(label, expanded=False):
+            if compare == "optimizers":
+                st.markdown(
+                    f"<div style='height:5px;border-radius:3px;background:{figures.color_for(i)};margin:-4px 0 8px 0'>"
+                    "</div>",
+                    unsafe_allow_html=True,
+                )
+            elif not trained:
+                st.caption("Only the first optimizer trains while something else is compared.")
+            c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
+            name = c1.selectbox("optimizer", names, key=f"mlp_o{uid}_name", format_func=lambda n: OPTIMIZERS[n].title)
+            c2.button(
+                ":material/delete:",
+                key=f"mlp_o{uid}_remove",
+                on_click=_on_mlp_remove,
+                args=(uid,),
+                help="remove this optimizer",
+                disabled=len(slots) <= 1,
+            )
+            opt = OPTIMIZERS[name]
+            st.caption(f"{opt.note}  \n*as* `{opt.follows}`")
+            hps = {p.name: _hp_widget(uid, name, p, key=f"mlp_o{uid}_{name}_{p.name}") for p in opt.hparams}
+        specs.append(OptimizerSpec(name, tuple(hps.items())))
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    _default("mlp_add_choice", "adam")
+    c1.selectbox("add an optimizer", names, key="mlp_add_choice", format_func=lambda n: OPTIMIZERS[n].title)
+    c2.button("Add", key="mlp_add_btn", on_click=_on_mlp_add, disabled=len(slots) >= mlp_scene.MAX_MLP_OPTIMIZERS)
+    return specs
+
+
+def _mlp_sidebar(base: Scene) -> tuple[MLPSettings, Display]:
+    """Every MLP control, read into MLPSettings (ValueError with a readable message if invalid)."""
+    M = mlp_scene
+    with st.sidebar:
+        _view_switch()
+        _scene_picker()
+        _default("mlp_preset", None)
+        st.selectbox(
+            "MLP demonstrations",
+            list(M.PRESETS),
+            key="mlp_preset",
+            index=None,
+            placeholder="show a lecture demonstration…",
+            on_change=_on_mlp_preset,
+        )
+
+        st.header("Data", divider="gray")
+        c1, c2 = st.columns([3, 2])
+        dataset = c1.selectbox(
+            "data set", list(M.DATASET_TITLES), key="mlp_dataset", format_func=_titled(M.DATASET_TITLES)
+        )
+        classes = c2.slider("classes", 2, 4, key="mlp_classes", disabled=dataset != "blobs", help="blobs only")
+        c1, c2 = st.columns(2)
+        with c1:
+            n = _mlp_select_slider("points", "mlp_n", _MLP_N, 256)
+        with c2:
+            noise = _mlp_select_slider("noise σ", "mlp_noise", _MLP_NOISE, 0.2)
+        c1, c2 = st.columns([3, 2])
+        val_fraction = c1.slider(
+            "validation share",
+            0.0,
+            0.5,
+            key="mlp_val_fraction",
+            step=0.05,
+            help="held out for the validation curve and early stopping (0: none)",
+        )
+        data_seed = c2.number_input("data seed", 0, 2**31 - 1, key="mlp_data_seed", step=1)
+        with st.expander("input scale and shift (C24)"):
+            c1, c2 = st.columns(2)
+            shift = c1.number_input("shift", -100.0, 100.0, key="mlp_shift", step=1.0, help="added to both inputs")
+            with c2:
+                scale = _mlp_select_slider(
+                    "scale", "mlp_scale", _MLP_SCALE, 1.0, help="inputs become x · scale + shift"
+                )
+        standardize = st.toggle(
+            "standardise the inputs",
+            key="mlp_standardize",
+            help="mean 0 and std 1 per feature, fitted on the training part only",
+        )
+
+        st.header("Network", divider="gray")
+        layers = st.slider("hidden layers", 1, 3, key="mlp_layers")
+        cols = st.columns(3)
+        hidden = []
+        for i in range(layers):
+            with cols[i]:
+                hidden.append(int(_mlp_select_slider(f"width {i + 1}", f"mlp_width_{i}", _MLP_WIDTHS, 16)))
+        c1, c2 = st.columns(2)
+        activation = c1.selectbox(
+            "activation", list(M.ACTIVATION_TITLES), key="mlp_activation", format_func=_titled(M.ACTIVATION_TITLES)
+        )
+        init = c2.selectbox("init", list(M.INIT_TITLES), key="mlp_init", format_func=_titled(M.INIT_TITLES))
+        loss = st.selectbox("loss", list(M.LOSS_TITLES), key="mlp_loss", format_func=_titled(M.LOSS_TITLES))
+        with st.expander("dropout, batch norm, L2 (C26, C27, C29)"):
+            dropout = _mlp_select_slider("dropout rate p", "mlp_dropout", _MLP_DROPOUT, 0.0)
+            batch_norm = st.toggle("batch normalisation", key="mlp_batch_norm")
+            l2 = _mlp_select_slider(
+                "L2 penalty λ",
+                "mlp_l2",
+                _L2,
+                0.0,
+                help="adds ½λ‖W‖² to the loss; AdamW's decoupled weight decay is its own hyperparameter",
+            )
+
+        st.header("Training", divider="gray")
+        mode = st.segmented_control(
+            "batch size",
+            list(_BATCH_MODES),
+            key="mlp_batch",
+            format_func=_titled(_BATCH_MODES),
+            required=True,
+            width="stretch",
+        )
+        k = _mlp_select_slider("k: points per mini-batch", "mlp_batch_k", _MLP_BATCH, 32, disabled=mode != "mini")
+        c1, c2 = st.columns([3, 2])
+        with c1:
+            steps = _mlp_select_slider("steps", "mlp_steps", _MLP_STEPS, 500)
+        seed = c2.number_input(
+            "init seed",
+            0,
+            2**31 - 1,
+            key="mlp_seed",
+            step=1,
+            help="the initial weights (the same for every panel), the batch order and the dropout masks",
+        )
+        schedule = _schedule_controls("mlp_sched")
+        with st.expander("gradient clipping, early stopping (C23, C28)"):
+            clip_on = st.checkbox("clip the gradient norm", key="mlp_clip_on")
+            clip = _mlp_select_slider("max norm", "mlp_clip_norm", _log_grid(1e-3, 1e3), 1.0, disabled=not clip_on)
+            es_on = st.checkbox("early stopping on the validation loss", key="mlp_es_on")
+            patience = _mlp_select_slider("patience (steps)", "mlp_patience", _MLP_PATIENCE, 100, disabled=not es_on)
+
+        st.header("Compare", divider="gray")
+        compare = st.selectbox(
+            "side by side", list(M.COMPARISONS), key="mlp_compare", format_func=lambda c: M.COMPARISONS[c][0]
+        )
+        st.caption(M.COMPARISONS[compare][1] + ".")
+        specs = _mlp_optimizer_controls(compare)
+
+        st.header("View", divider="gray")
+        c1, c2 = st.columns(2)
+        theme = c1.selectbox("theme", THEMES, key="theme")
+        font_size = c2.slider("font size", 10, 28, key="font_size")
+        c1, c2 = st.columns(2)
+        show_legend = c1.checkbox("legend", key="show_legend")
+        log_loss = c2.checkbox("log loss axis", key="log_loss")
+        figure = st.selectbox(
+            "figure for export",
+            M.FIGURES,
+            key="mlp_figure",
+            format_func=_titled(M.FIGURE_TITLES),
+            on_change=_on_mlp_figure,
+            help="the figure the Export buttons below write (opening a tab picks its first one)",
+        )
+
+    settings = MLPSettings(
+        dataset=dataset,
+        n=int(n),
+        noise=float(noise),
+        classes=int(classes),
+        data_seed=int(data_seed),
+        shift=float(shift),
+        scale=float(scale),
+        standardize=bool(standardize),
+        val_fraction=float(val_fraction),
+        hidden=tuple(hidden),
+        activation=activation,
+        init=init,
+        loss=loss,
+        dropout=float(dropout),
+        batch_norm=bool(batch_norm),
+        l2=float(l2),
+        batch_size=None if mode == "full" else 1 if mode == "one" else int(k),
+        steps=int(steps),
+        schedule=schedule,
+        clip_norm=float(clip) if clip_on else None,
+        patience=int(patience) if es_on else None,
+        seed=int(seed),
+        optimizers=tuple(specs),
+        compare=compare,
+        directions=ss.get("mlp_directions", "pca"),  # widgets of the tabs, drawn further down
+        probe=ss.get("mlp_probe", "lecture"),
+        figure=figure,
+    )
+    display = replace(
+        base.display,
+        theme=theme,
+        font_size=int(font_size),
+        show_legend=bool(show_legend),
+        log_loss=bool(log_loss),
+        aspect=ss.get("_aspect", base.display.aspect),
+    )
+    return settings, display
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_mlp() -> float:
+    """Compile (or load from Numba's cache) the MLP kernels once per server process."""
+    t = time.perf_counter()
+    mlp_warmup()
+    return time.perf_counter() - t
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _mlp_core(key: str) -> mlp_scene.MLPRun:
+    """Data and trained runs of a scene, cached per MLP settings (`mlp_scene.compute_key`)."""
+    return mlp_scene.run_mlp_scene(Scene.from_json(key), parts=())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _mlp_parts(key: str, parts: tuple[str, ...]) -> mlp_scene.MLPRun:
+    """The run with the extras of one tab (landscape, slices, activations, gradient check)."""
+    return mlp_scene.add_parts(_mlp_core(key), parts)
+
+
+def _mlp_chart(scene: Scene, run: mlp_scene.MLPRun, name: str, **kw: Any) -> None:
+    st.plotly_chart(
+        mlp_scene.mlp_figure(scene, run, name, **kw),
+        key=f"mlp_chart_{name}",
+        theme=None,
+        config={
+            "displaylogo": False,
+            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+            "toImageButtonOptions": {"format": "png", "scale": 2, "filename": f"optviz_mlp_{name}"},
+        },
+    )
+
+
+def _mlp_table(run: mlp_scene.MLPRun) -> list[dict[str, str]]:
+    def num(v: float | None, fmt: str) -> str:
+        return "—" if v is None else format(v, fmt)
+
+    def step(v: int | None, none: str = "—") -> str:
+        return none if v is None else f"step {v:,}"
+
+    return [
+        {
+            "run": row["run"],
+            "train loss": num(row["train loss"], ".4g"),
+            "validation loss": num(row["validation loss"], ".4g"),
+            "train accuracy": num(row["train accuracy"], ".1%"),
+            "validation accuracy": num(row["validation accuracy"], ".1%"),
+            "lowest validation loss": step(row["lowest validation loss at step"]),
+            "early stop": step(row["early stop at step"], "no"),
+            "diverged": step(row["diverged at step"], "no"),
+        }
+        for row in run.summary()
+    ]
+
+
+def _mlp_tab_training(scene: Scene, run: mlp_scene.MLPRun, key: str) -> None:
+    _mlp_chart(scene, run, "boundary", height=500, frames=_MLP_PAGE_FRAMES)
+    st.caption(
+        "Colour: the predicted class; depth of tint: the confidence.  Hollow markers are validation points.  "
+        "▶ plays the training; the slider picks a step."
+    )
+    _mlp_chart(scene, run, "curves")
+    st.caption(
+        "Solid: training loss, dotted: validation loss.  ★ the lowest validation loss; a dotted vertical line "
+        "where early stopping ended a run; a red ✕ where a run diverged."
+    )
+    if run.lr_varies:
+        _mlp_chart(scene, run, "lr")
+    st.dataframe(_mlp_table(run), hide_index=True, width="stretch")
+
+
+def _mlp_tab_landscape(scene: Scene, run: mlp_scene.MLPRun, key: str) -> None:
+    M = mlp_scene
+    c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
+    c1.selectbox(
+        "plane directions",
+        list(M.DIRECTION_TITLES),
+        key="mlp_directions",
+        format_func=_titled(M.DIRECTION_TITLES),
+        help="PCA: the plane that holds most of the paths; random and filter-normalised (Li et al. 2018) "
+        "directions: a plane through the final point that the paths mostly leave",
+    )
+    with st.spinner("Evaluating the loss on the plane…"):
+        run = _mlp_parts(key, ("landscape", "slices"))
+    if run.notes.get("landscape"):
+        c2.caption(run.notes["landscape"])
+    if run.landscape is None:
+        st.info("No landscape to draw: every run diverged.", icon=":material/info:")
+        return
+    _mlp_chart(scene, run, "landscape")
+    st.caption(
+        "L(θ_c + a·d₁ + b·d₂) around the first run's final point θ_c; each path is projected onto the plane "
+        "(exact for PCA planes up to the variance they hold).  Circle: start, star: end."
+    )
+    c1, c2 = st.columns(2)
+    with c1:
+        _mlp_chart(scene, run, "slices")
+    with c2:
+        _mlp_chart(scene, run, "interpolation")
+
+
+def _mlp_tab_init(scene: Scene, run: mlp_scene.MLPRun, key: str) -> None:
+    M = mlp_scene
+    st.radio("probe", list(M.PROBE_TITLES), key="mlp_probe", format_func=_titled(M.PROBE_TITLES), horizontal=True)
+    run = _mlp_parts(key, ("activations",))
+    _mlp_chart(scene, run, "activations")
+    flat = ", ".join(f"{M.INIT_TITLES[a.init]} {float(a.flat.mean()):.0%}" for a in run.activations or ())
+    st.caption(
+        "Each row: one init scheme, each column: one hidden layer, at initialisation (no training).  "
+        f"Share of units in a flat part of the activation (no gradient passes): {flat}."
+    )
+
+
+def _mlp_tab_gradients(scene: Scene, run: mlp_scene.MLPRun, key: str) -> None:
+    _mlp_chart(scene, run, "gradients")
+    s = run.settings
+    clip = f"  Clipping rescales the whole gradient to norm ≤ {s.clip_norm:g} after this." if s.clip_norm else ""
+    st.caption(f"‖∂L/∂W‖ of each layer's weights on each step's batch, before clipping.{clip}")
+    run = _mlp_parts(key, ("gradient_check",))
+    gc = run.gradient_check
+    st.subheader("Gradient check", divider="gray")
+    c1, c2 = st.columns([2, 3])
+    with c1:
+        st.metric("relative error ‖a − n‖ / max(‖a‖, ‖n‖)", f"{gc.rel_error:.1e}")
+        st.metric("worst single parameter", f"{gc.max_rel_error:.1e}")
+        if gc.rel_error < 1e-6:
+            st.success("Backprop agrees with the finite differences.", icon=":material/check_circle:")
+        else:
+            st.warning("Larger than 1e-6: a wrong gradient, or a ReLU kink inside ±h.", icon=":material/warning:")
+        st.dataframe(
+            [{"layer": f"{i + 1}", "relative error": f"{e:.1e}"} for i, e in enumerate(gc.layer_rel_error)],
+            hide_index=True,
+        )
+        st.caption(
+            f"At the initial weights, full training set; central differences with h = {gc.step:g}.  "
+            "Below 1e-7 the backprop is right (CS231n)."
+        )
+    with c2:
+        _mlp_chart(scene, run, "gradient_check")
+
+
+def _mlp_tab_data(scene: Scene, run: mlp_scene.MLPRun, key: str) -> None:
+    s = run.settings
+    c1, c2 = st.columns(2)
+    with c1:
+        _mlp_chart(scene, run, "data")
+    with c2:
+        if s.standardize:
+            _mlp_chart(scene, run, "data_raw")
+            d = run.data
+            st.caption(
+                f"Training mean ({d.mean[0]:.3g}, {d.mean[1]:.3g}) and std ({d.std[0]:.3g}, {d.std[1]:.3g}), "
+                "subtracted and divided; the validation points use the same numbers."
+            )
+        else:
+            _mlp_chart(scene, run, "one_hot")
+    if s.standardize:
+        _mlp_chart(scene, run, "one_hot")
+    n_val = 0 if run.data.X_val is None else len(run.data.X_val)
+    st.caption(
+        f"{len(run.data.X)} training points (filled) and {n_val} validation points (hollow).  "
+        "Each class label becomes a one-hot vector: the target the softmax output is fitted to."
+    )
+
+
+_MLP_TABS = {
+    "Training": _mlp_tab_training,
+    "Landscape": _mlp_tab_landscape,
+    "Initialisation": _mlp_tab_init,
+    "Gradients": _mlp_tab_gradients,
+    "Data": _mlp_tab_data,
+}
+
+
+def _mlp_header() -> None:
+    st.markdown(
+        "<div style='display:flex;align-items:baseline;gap:.8rem;margin:-2.2rem 0 .2rem 0'>"
+        "<span style='font-size:1.9rem;font-weight:700;letter-spacing:-.02em'>optviz</span>"
+        "<span style='opacity:.7'>a tiny MLP on 2D data, trained by the same optimizers: "
+        "change any control and it trains again.</span></div>",
+        unsafe_allow_html=True,
+    )
+
+
+def _mlp_page(t_start: float) -> None:
+    """The MLP view: its sidebar, a summary line and five tabs (only the open one is computed)."""
+    _mlp_header()
+    with st.spinner("Compiling the MLP kernels (first MLP page of the server only, about 20 s)…"):
+        _warm_mlp()
+    for n in ss.pop("_notices", []) or []:
+        st.warning(f"From the address: {n}", icon=":material/warning:")
+    if ss.get("_demo_error"):
+        st.error(ss.pop("_demo_error"))
+    base = ss.get("_base_scene") or Scene()
+    _mlp_sync()
+    try:
+        settings, display = _mlp_sidebar(base)
+        scene = replace(base, view="mlp", mlp=settings.to_pairs(), display=display)
+    except ValueError as e:
+        st.error(f"These settings do not combine: {e}", icon=":material/block:")
+        st.stop()
+    ss["_mlp"] = ss["_mlp_applied"] = scene.mlp
+    ss["_base_scene"] = scene
+    q = scene.to_query()
+    if st.query_params.to_dict() != q:
+        st.query_params.from_dict(q)
+
+    key = mlp_scene.compute_key(scene)
+    try:
+        t0 = time.perf_counter()
+        run = _mlp_core(key)
+        t1 = time.perf_counter()
+    except ValueError as e:
+        st.error(f"These settings do not combine: {e}", icon=":material/block:")
+        st.stop()
+    name = mlp_scene.matching_preset(settings)
+    st.markdown(f"**{name}.** {mlp_scene.PRESETS[name][1]}" if name else mlp_scene.describe(settings))
+    diverged = [f"{label} diverged at step {step}" for label, step in run.diverged()]
+    if diverged:
+        st.warning(
+            "; ".join(diverged) + ".  Its curves end at a red ✕; try a smaller learning rate or clip the gradient.",
+            icon=":material/trending_up:",
+        )
+    tabs = st.tabs(list(mlp_scene.TABS), key="mlp_tab", on_change=_on_mlp_tab)
+    try:
+        for tab, label in zip(tabs, mlp_scene.TABS):
+            if tab.open is False:
+                continue
+            with tab:
+                _MLP_TABS[label](scene, run, key)
+    except ValueError as e:
+        st.error(f"These settings do not combine: {e}", icon=":material/block:")
+    ss["_mlp_timing"] = {"compute_s": t1 - t0, "rerun_s": time.perf_counter() - t_start}
+    _export_section(scene)
+
+
 def main() -> None:
     t_start = time.perf_counter()
     _init_session()
+    if ss.get("_view") == "mlp":
+        _mlp_page(t_start)
+        return
     _consume_click()
     _header()
     with st.spinner("Compiling the optimizer kernels (first start of the server only, about 10 s)…"):
@@ -704,6 +1330,7 @@ def main() -> None:
     except ValueError as e:
         st.error(f"These settings do not combine: {e}", icon=":material/block:")
         st.stop()
+    ss["_base_scene"] = scene
     q = scene.to_query()
     if st.query_params.to_dict() != q:
         st.query_params.from_dict(q)

@@ -1,0 +1,143 @@
+"""The MLP view for real: `streamlit run app.py` at ?view=mlp in headless Chromium (Playwright,
+system browser): the charts appear, a slider retrains, the address follows.
+
+Skips only when /usr/bin/chromium (or Playwright) is missing on a developer machine; with CI=true
+a missing browser is a failure.  The screenshot goes to artifacts/browser_mlp.png.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+START_TIMEOUT_S = 240  # a cold Numba cache compiles the MLP kernels on the first page load
+
+if not Path(CHROMIUM).exists():
+    if IN_CI:
+        raise RuntimeError(f"CI=true but no Chromium at {CHROMIUM}: the browser test must run in CI")
+    pytest.skip(f"no Chromium at {CHROMIUM} (install the distribution's chromium package)", allow_module_level=True)
+try:
+    from playwright.sync_api import Page, sync_playwright
+except ImportError:
+    if IN_CI:
+        raise
+    pytest.skip("playwright (python) is not installed", allow_module_level=True)
+
+# What plotly.js has drawn: the decision boundary (frames, panels) and the training curves.
+STATE_JS = """() => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const title = gd => ((gd.layout && gd.layout.meta) || {}).auto_title || '';
+  const boundary = plots.find(gd => title(gd).startsWith('decision boundary'));
+  const curves = plots.find(gd => title(gd).startsWith('training and validation'));
+  if (!boundary || !curves || !boundary._fullData || !curves._fullData) return null;
+  const train = curves._fullData.filter(t => (t.name || '').endsWith(' train'));
+  return {
+    panels: boundary._fullData.filter(t => t.type === 'heatmap').length,
+    nframes: (boundary._transitionData && boundary._transitionData._frames || []).length,
+    runs: train.map(t => t.name),
+    lastLoss: train.map(t => t.y[t.y.length - 1]),
+  };
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "streamlit_server_mlp.log", "w")  # a file: a full pipe would block the server
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        t0 = time.monotonic()
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log.name}")
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if time.monotonic() - t0 > START_TIMEOUT_S:
+                raise RuntimeError("streamlit did not answer its health check")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[Page]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--headless=new"])
+        try:
+            pg = browser.new_page(viewport={"width": 1600, "height": 1400})
+            pg.set_default_timeout(60_000)
+            pg.goto(server + "/?view=mlp", timeout=START_TIMEOUT_S * 1000)
+            _wait_state(pg, lambda s: s["nframes"] > 0, START_TIMEOUT_S)
+            yield pg
+        finally:
+            browser.close()
+
+
+def _wait_state(pg: Page, cond, timeout_s: float = 60) -> dict:
+    t0 = time.monotonic()
+    last = None
+    while time.monotonic() - t0 < timeout_s:
+        try:
+            last = pg.evaluate(STATE_JS)
+        except Exception:  # a chart is being replaced by a rerun
+            last = None
+        if last is not None and cond(last):
+            return last
+        pg.wait_for_timeout(200)
+    raise AssertionError(f"the page did not reach the expected state within {timeout_s} s; last state {last}")
+
+
+def _no_exception(pg: Page) -> None:
+    boxes = pg.locator("[data-testid='stException']").all()
+    assert not boxes, boxes[0].inner_text()[:500]
+
+
+def test_mlp_page_loads_and_a_slider_retrains(page: Page) -> None:
+    before = _wait_state(page, lambda s: s["nframes"] > 0)
+    assert before["panels"] == 3  # three optimizers side by side, from one init
+    assert before["runs"] == ["Adam (lr 0.01) train", "SGD (lr 0.1) train", "Momentum (lr 0.1, μ 0.9) train"]
+    _no_exception(page)
+    slider = page.locator("[data-testid='stSlider']").filter(has_text="noise σ").get_by_role("slider")
+    slider.focus()
+    slider.press("ArrowRight")  # noise 0.2 -> 0.25: new data, new training
+    after = _wait_state(page, lambda s: s["lastLoss"] != before["lastLoss"] and s["nframes"] > 0)
+    assert after["runs"] == before["runs"]
+    assert "m_noise=0.25" in page.url and "view=mlp" in page.url  # the address follows the page
+    _no_exception(page)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "browser_mlp.png"), full_page=True)
