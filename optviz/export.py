@@ -182,6 +182,8 @@ def register_view(view: str, exporter: ViewExporter) -> None:
 
 def view_exporter(scene: Scene) -> ViewExporter:
     """The exporter of the scene's view, or ExportError when that view has none yet."""
+    if scene.view == "mlp":
+        import optviz.mlp.scene  # noqa: F401  (registers the MLP view's exporter on import)
     try:
         return _VIEWS[scene.view]
     except KeyError:
@@ -1316,7 +1318,7 @@ def _render(
             tmp = tempfile.TemporaryDirectory()
             target = Path(tmp.name) / "anim.mp4"
         try:
-            _write_mp4(anim.frames_iter(progress), target, f, anim.background.size)
+            _write_mp4(anim.frames_iter(progress), target, f, anim.size)  # background is None on the slow path
             return target.read_bytes() if tmp is not None else None
         finally:
             if tmp is not None:

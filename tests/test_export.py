@@ -334,6 +334,9 @@ def test_without_chromium_a_clear_error_and_the_rest_still_works(monkeypatch, tm
 
 
 def test_mlp_scenes_go_to_a_view_hook(monkeypatch, tmp_path) -> None:
+    import optviz.mlp.scene  # noqa: F401  (registers the real hook; removed here to test the dispatch)
+
+    monkeypatch.delitem(E._VIEWS, "mlp")
     mlp = Scene(view="mlp")
     with pytest.raises(E.ExportError, match="the MLP view's export is not available yet"):
         E.export(mlp, tmp_path / "mlp.csv")
@@ -355,14 +358,14 @@ def test_mlp_scenes_go_to_a_view_hook(monkeypatch, tmp_path) -> None:
 
 def test_shipped_scenes() -> None:
     shipped = E.shipped_scenes()
-    assert 5 <= len(shipped) <= 8
+    assert 5 <= len(shipped) <= 12
     for name, path in shipped.items():
         text = path.read_text(encoding="utf-8")
         scene = E.load_scene(name)
         assert scene == E.load_scene(path) == E.load_scene(f"{name}.json")
         assert scene.display.title, name
         assert text == json.dumps(scene.to_dict(), indent=2, ensure_ascii=False) + "\n"  # readable, 2-space
-        assert scene.view == "surfaces"
+        assert scene.view == ("mlp" if name.startswith("mlp_") else "surfaces")
 
 
 def test_bad_scene_files_name_the_file(tmp_path) -> None:

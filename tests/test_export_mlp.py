@@ -1,0 +1,136 @@
+"""Exports of MLP scenes: the view's hook, every static format, the animated decision boundary,
+the CSV of the curves, the command line, and the same figure as the page.
+
+Chromium-based formats run wherever a Chromium is found, and always in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from optviz import export as E
+from optviz import export_cli, mlp
+from optviz.mlp import scene as M
+from optviz.mlp.scene import MLPSettings
+from optviz.scene import Display, Scene
+
+IN_CI = os.environ.get("CI") == "true"
+needs_browser = pytest.mark.skipif(
+    E.find_browser() is None and not IN_CI, reason="no Chromium here (apt-get install -y chromium)"
+)
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None and not IN_CI, reason="no ffmpeg here")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    mlp.warmup()
+    b = E.Browser()
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def scene() -> Scene:
+    """Two optimizers, 150 steps: quick to train and to draw."""
+    s = MLPSettings(steps=150, optimizers=("adam:lr=0.01", "sgd:lr=0.1"), figure="curves")
+    return s.scene(Scene(display=Display(title="MLP: Adam vs SGD")))
+
+
+def test_mlp_scenes_have_an_exporter(scene) -> None:
+    view = E.view_exporter(scene)
+    assert view.columns == M.CSV_COLUMNS and view.run is M.run_mlp_scene
+
+
+def test_csv_json_html_need_no_browser(tmp_path, scene) -> None:
+    paths = E.export_many({"mlp": scene}, "csv,json,html", tmp_path)
+    assert sorted(p.name for p in paths) == ["mlp.csv", "mlp.html", "mlp.json"]
+    assert Scene.from_json((tmp_path / "mlp.json").read_text()) == scene
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "mlp.csv").read_text())))
+    run = M.run_mlp_scene(scene)
+    assert len(rows) == 2 * 151 and tuple(rows[0]) == M.CSV_COLUMNS
+    sgd = [r for r in rows if r["optimizer"] == "sgd"]
+    np.testing.assert_array_equal([float(r["loss"]) for r in sgd], run.results[1].data_loss)
+    np.testing.assert_array_equal([float(r["val_loss"]) for r in sgd], run.results[1].val_loss)
+    assert rows[0]["lr"] == "" and float(rows[1]["lr"]) == 0.01
+    html = (tmp_path / "mlp.html").read_text()
+    assert "MLP: Adam vs SGD" in html and "Plotly.newPlot" in html
+    assert not re.search(r"<script[^>]*\ssrc\s*=", html, re.I)  # plotly.js inline: plays offline
+
+
+@needs_browser
+def test_static_formats(tmp_path, scene, browser) -> None:
+    paths = E.export_many({"mlp": scene}, "png,svg,pdf", tmp_path, browser=browser)
+    assert [p.suffix for p in paths] == [".png", ".svg", ".pdf"]
+    png = (tmp_path / "mlp.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and Image.open(io.BytesIO(png)).size == (2560, 1440)
+    root = ET.fromstring((tmp_path / "mlp.svg").read_bytes())
+    text = "".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    assert "MLP: Adam vs SGD" in text and "Adam (lr 0.01) train" in text
+    assert (tmp_path / "mlp.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+@needs_browser
+def test_the_decision_boundary_animates(tmp_path, browser) -> None:
+    s = MLPSettings(steps=60, n=64, optimizers=("adam:lr=0.01",), figure="boundary").scene()
+    path = E.export(s, tmp_path / "boundary.gif", fps=3, seconds=1, browser=browser)
+    im = Image.open(path)
+    assert im.format == "GIF" and im.n_frames == 3 and im.size == (1280, 720)
+
+
+@needs_browser
+def test_a_still_figure_is_a_one_frame_gif(tmp_path, scene, browser) -> None:
+    """`optviz export --all --format gif,...` asks every scene for an animation: a still says still."""
+    im = Image.open(E.export(scene, tmp_path / "curves.gif", fps=2, seconds=1, browser=browser))
+    assert im.n_frames == 1 and im.size == (1280, 720)
+    html = E.export_bytes(scene, "html").decode()
+    assert "▶ play" not in html  # no play button for a still
+
+
+@needs_browser
+@needs_ffmpeg
+def test_the_decision_boundary_as_mp4(tmp_path, browser) -> None:
+    """Heatmap frames take kaleido's path for every frame (no background image): mp4 works there too."""
+    s = MLPSettings(steps=40, n=64, optimizers=("adam:lr=0.01",), figure="boundary").scene()
+    data = E.export(s, tmp_path / "boundary.mp4", fps=4, seconds=1, browser=browser).read_bytes()
+    assert data[4:8] == b"ftyp" and b"avc1" in data
+
+
+def test_the_exported_figure_is_the_page_figure(scene) -> None:
+    run = M.run_mlp_scene(scene)
+    page = M.mlp_figure(scene, run, "curves")
+    still = E.static_figure(scene, run)
+    assert [t.name for t in still.data] == [t.name for t in page.data]
+    for a, b in zip(still.data, page.data):
+        np.testing.assert_array_equal(np.asarray(a.y, dtype=float), np.asarray(b.y, dtype=float))
+    assert still.layout.title.text == "MLP: Adam vs SGD" and still.layout.width == 1280
+
+
+@pytest.mark.parametrize("name", ["mlp_init_schemes", "mlp_overfitting"])
+def test_shipped_mlp_scenes_from_the_command_line(tmp_path, capsys, name: str) -> None:
+    assert export_cli.main([name, "--format", "csv,json", "--out", str(tmp_path), "-q"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{name}.csv", f"{name}.json"]
+    scene = E.load_scene(name)
+    assert json.loads((tmp_path / f"{name}.json").read_text()) == json.loads(scene.to_json())
+
+
+def test_a_bad_mlp_scene_file_is_one_line(tmp_path, capsys) -> None:
+    d = Scene(view="mlp").to_dict()
+    d["mlp"]["hidden"] = [64]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(d))
+    assert export_cli.main([str(bad), "--format", "csv", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.json" in err[0] and "hidden must be a whole number from 2 to 32" in err[0]
+    assert not Path(tmp_path / "out").exists()
