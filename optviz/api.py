@@ -67,7 +67,8 @@ def _check_start(start: Any, bounds: Any) -> np.ndarray:
     return x0
 
 
-def _check_number(name: str, value: Any, lo: float, hi: float) -> float:
+def check_number(name: str, value: Any, lo: float, hi: float) -> float:
+    """`value` as a finite float in [lo, hi], or a ValueError naming `name` and the range."""
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -118,10 +119,10 @@ def run(
     steps = check_steps(steps)
     x0 = _check_start(surf.start if start is None else start, surf.bounds)
     sched = Schedule.coerce(schedule)
-    sigma = _check_number("noise", noise, 0.0, 1e6)
-    nseed = int(_check_number("noise_seed", noise_seed, 0, 2**63 - 1))
-    clip = 0.0 if clip_norm is None else _check_number("clip_norm", clip_norm, 1e-12, 1e12)
-    l2v = _check_number("l2", l2, 0.0, 1e3)
+    sigma = check_number("noise", noise, 0.0, 1e6)
+    nseed = int(check_number("noise_seed", noise_seed, 0, 2**63 - 1))
+    clip = 0.0 if clip_norm is None else check_number("clip_norm", clip_norm, 1e-12, 1e12)
+    l2v = check_number("l2", l2, 0.0, 1e3)
 
     factors = sched.factors(steps)
     base = hps.get("lr", hps.get("step", np.nan))

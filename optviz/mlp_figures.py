@@ -31,22 +31,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from optviz.figures import COLORS
 from optviz.mlp.data import one_hot
 from optviz.mlp.landscape import Landscape, Slice1D
 from optviz.mlp.model import ACTIVATION_TITLES, INIT_TITLES, ActivationStats
 from optviz.mlp.train import GradientCheck, MLPResult, decision_frames
 
-# Same order as optviz.figures.COLORS (yellow and black last: weakest on white / dark).
-COLORS: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#F0E442",  # yellow
-    "#000000",  # black
-)
 # Classes: their own colours and marker symbols (shape too, for readers who cannot tell colours apart).
 CLASS_COLORS: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
 CLASS_SYMBOLS: tuple[str, ...] = ("circle", "x", "diamond", "triangle-up")

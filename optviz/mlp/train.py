@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from optviz._jit import jit
-from optviz.api import check_steps
+from optviz.api import check_number, check_steps
 from optviz.mlp.data import check_data
 from optviz.mlp.data import split as split_data
 from optviz.mlp.model import (
@@ -433,16 +433,6 @@ class MLPResult:
         return np.argmax(self.predict_proba(X, row), axis=1)
 
 
-def _number(name: str, value: Any, lo: float, hi: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}") from None
-    if not (np.isfinite(v) and lo <= v <= hi):
-        raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}")
-    return v
-
-
 def _whole(name: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
         raise ValueError(f"{name} must be a whole number from {lo:,} to {hi:,}, got {value!r}")
@@ -475,7 +465,7 @@ def _resolve_data(X, y, X_val, y_val, val_fraction, seed):
         if Xv.shape[1] != X.shape[1]:
             raise ValueError(f"X_val must have {X.shape[1]} columns like X, got {Xv.shape[1]}")
     elif val_fraction:
-        v = _number("val_fraction", val_fraction, 0.0, 0.9)
+        v = check_number("val_fraction", val_fraction, 0.0, 0.9)
         X, Xv, y, yv = split_data(X, y, v, seed)
     else:
         Xv, yv = None, None
@@ -564,9 +554,9 @@ def train(
     if net.batch_norm and batch < 2:
         raise ValueError("batch_size must be at least 2 with batch_norm (a batch of 1 has no variance)")
     sched = Schedule.coerce(schedule)
-    clip = 0.0 if clip_norm is None else _number("clip_norm", clip_norm, 1e-12, 1e12)
-    l2v = _number("l2", l2, 0.0, 10.0)
-    drop = _number("dropout", dropout, 0.0, 0.9)
+    clip = 0.0 if clip_norm is None else check_number("clip_norm", clip_norm, 1e-12, 1e12)
+    l2v = check_number("l2", l2, 0.0, 10.0)
+    drop = check_number("dropout", dropout, 0.0, 0.9)
     if opt.gradient_free and (net.batch_norm or drop > 0):
         raise ValueError("random_local_search compares losses of two points: use it without batch_norm and dropout")
     patience = 0
@@ -746,8 +736,8 @@ def gradient_check(
     top = max(int(y.max()) + 1, 2)
     C = top if n_classes is None else _whole("n_classes", n_classes, top, 16)
     net = Net(tuple(hidden), activation, loss, batch_norm, n_in=X.shape[1], n_out=C)
-    l2v = _number("l2", l2, 0.0, 10.0)
-    h = _number("step", step, 1e-10, 1e-1)
+    l2v = check_number("l2", l2, 0.0, 10.0)
+    h = check_number("step", step, 1e-10, 1e-1)
     if theta is None:
         if init not in INITS:
             raise ValueError(f"init must be one of: {', '.join(INITS)}; got {init!r}")
