@@ -8,6 +8,8 @@ run that leaves the finite range stops and says so in `Result.diverged_at`.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -240,14 +242,35 @@ def suggest_lr(
     return float(min(max(lr, lr_spec.min), lr_spec.max))
 
 
+def compile_mlp_in_background() -> subprocess.Popen | None:
+    """Start compiling the MLP kernels in a second process; they reach this one via Numba's cache.
+
+    Numba compiles under one process-wide lock, so in one process the MLP kernels (~12 s cold) wait
+    for the surface kernel (~6 s); on two cores a second process compiles them meanwhile.  The app
+    calls this at server start so that the MLP view opens without a wait.  None if no process starts.
+    """
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from optviz import mlp; mlp.warmup()"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+
+
 def warmup(include_mlp: bool = False) -> None:
     """Compile (or load from the cache) the kernels once, so the first real run is fast.
 
     One kernel serves every surface and optimizer: a single call compiles (or loads) it all.
-    include_mlp also warms the MLP's training, landscape and gradient-check kernels.
+    include_mlp also warms the MLP's training, landscape and gradient-check kernels (compiled in a
+    second process meanwhile, see `compile_mlp_in_background`).
     """
+    helper = compile_mlp_in_background() if include_mlp else None
     run("bowl", "adam", steps=2, start=(1.0, 1.0), noise=0.1)
     if include_mlp:
+        if helper is not None:
+            helper.wait()
         from optviz import mlp
 
-        mlp.warmup()
+        mlp.warmup()  # loads what the helper compiled (or compiles it here if it could not)
