@@ -148,7 +148,7 @@ def _apply_scene(scene: Scene) -> None:
     d = scene.display
     ss["theme"], ss["font_size"] = d.theme, d.font_size
     ss["show_title"], ss["title"], ss["show_legend"] = d.show_title, d.title, d.show_legend
-    ss["show_3d"], ss["log_loss"] = d.show_3d, d.log_loss
+    ss["show_3d"], ss["log_loss"], ss["lookahead"] = d.show_3d, d.log_loss, d.lookahead
     ss["frames"], ss["fps"] = d.frames, d.fps
     ss["_aspect"], ss["_view"], ss["_mlp"] = d.aspect, scene.view, scene.mlp
     ss["_base_scene"] = scene  # the MLP view keeps the surfaces fields of the scene from here
@@ -485,6 +485,7 @@ def _sidebar() -> Scene:
         show_legend=bool(show_legend),
         show_3d=bool(show_3d),
         log_loss=bool(log_loss),
+        lookahead=bool(ss.get("lookahead")),
         frames=int(frames),
         fps=int(fps),
     )
@@ -1351,7 +1352,7 @@ def main() -> None:
         t0 = time.perf_counter()
         results = _run(scene)
         t1 = time.perf_counter()
-        fig = figures.scene_figure(scene, results, lookahead=bool(ss.get("lookahead")), height=680)
+        fig = figures.scene_figure(scene, results, height=680)
         t2 = time.perf_counter()
     except ValueError as e:
         st.error(f"These settings do not combine: {e}", icon=":material/block:")

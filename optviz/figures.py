@@ -1061,17 +1061,20 @@ def _base_layout(scene: Scene, height: int) -> dict[str, Any]:
 
 
 def trajectory_figure(
-    scene: Scene, results: list[Result], *, animate: bool = True, lookahead: bool = False
+    scene: Scene, results: list[Result], *, animate: bool = True, lookahead: bool | None = None
 ) -> go.Figure:
     """The surface as a static filled contour with every optimizer's path, landmarks and start.
 
     animate: add frames that move all paths together, with play/pause, speed and a step slider.
     lookahead: for Nesterov, also draw the textbook iterate theta_t (dotted) and, while animating,
-        the look-ahead step theta_t -> theta_t + mu v_t where the gradient is taken (C5).
+        the look-ahead step theta_t -> theta_t + mu v_t where the gradient is taken (C5);
+        None: the scene's `display.lookahead`, so the page, its URL and the exports agree.
     """
     _check(scene, results)
     surf = _surface(scene)
     idx = frame_indices(max(len(r.path) for r in results), scene.display.frames) if animate else None
+    if lookahead is None:
+        lookahead = scene.display.lookahead
     panel = _traj_panel(scene, results, idx, "x", "y", lookahead=lookahead)
     layout = _base_layout(scene, 640)
     # a square-ish plot on a wide slide: the legend in a column on the left, the plot centred right of it
@@ -1106,13 +1109,20 @@ def loss_figure(scene: Scene, results: list[Result], *, animate: bool = True) ->
 
 
 def scene_figure(
-    scene: Scene, results: list[Result], *, animate: bool = True, lookahead: bool = False, height: int = 700
+    scene: Scene,
+    results: list[Result],
+    *,
+    animate: bool = True,
+    lookahead: bool | None = None,
+    height: int = 700,
 ) -> go.Figure:
     """The app's main figure: trajectories (left) and loss (right) as subplots of ONE figure,
     so one play button, one speed control and one step slider drive both."""
     _check(scene, results)
     surf = _surface(scene)
     idx = frame_indices(max(len(r.path) for r in results), scene.display.frames) if animate else None
+    if lookahead is None:
+        lookahead = scene.display.lookahead
     traj = _traj_panel(scene, results, idx, "x", "y", lookahead=lookahead)
     loss = _loss_panel(scene, results, idx, "x2", "y2")
     _, ytitle, log = _loss_values(scene, results)

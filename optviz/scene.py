@@ -76,6 +76,7 @@ class Display:
     show_legend: bool = True
     show_3d: bool = False
     log_loss: bool = True
+    lookahead: bool = False  # Nesterov: draw the textbook iterate and its look-ahead step (C5)
     frames: int = 100  # animation frames (the paths are subsampled, never the final picture)
     fps: int = 20
 
@@ -87,7 +88,7 @@ class Display:
         _int_range("fps", self.fps, 1, 60)
         if not isinstance(self.title, str) or len(self.title) > 200:
             raise ValueError("title must be a string of at most 200 characters")
-        for name in ("show_title", "show_legend", "show_3d", "log_loss"):
+        for name in ("show_title", "show_legend", "show_3d", "log_loss", "lookahead"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
 

@@ -448,3 +448,14 @@ def test_builders_never_run_an_optimizer(default, monkeypatch):
     F.lr_figure(scene, results)
     F.effective_lr_figure(scene, results)
     F.results_table(scene, results)
+
+
+def test_lookahead_travels_with_the_scene_into_figures_url_and_json():
+    base = Scene(surface="bowl", steps=60, optimizers=(OptimizerSpec("nesterov", (("lr", 0.02),)),))
+    on = replace(base, display=replace(base.display, lookahead=True))
+    results = run_scene(on)
+    roles = lambda fig: {(t.meta or {}).get("role") for t in fig.data}  # noqa: E731
+    assert "lookahead_path" in roles(F.scene_figure(on, results))
+    assert "lookahead_path" not in roles(F.scene_figure(base, results))
+    assert Scene.from_query(on.to_query()) == (on, [])
+    assert Scene.from_json(on.to_json()) == on
