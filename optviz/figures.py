@@ -1041,7 +1041,14 @@ def _traj_axes(surf: Surface, domain_x: Sequence[float], xa: str, ya: str, ancho
 
 def _base_layout(scene: Scene, height: int) -> dict[str, Any]:
     return {
-        "title": {"text": scene_title(scene), "x": 0.0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
+        "title": {
+            "text": scene_title(scene),
+            "x": 0.0,
+            "xanchor": "left",
+            "pad": {"l": 12},
+            "y": 0.98,
+            "yanchor": "top",
+        },
         "height": height,
         "hovermode": "closest",
         "dragmode": "pan",
@@ -1215,7 +1222,7 @@ def surface3d_figure(scene: Scene, results: list[Result]) -> go.Figure:
         )
     zmin, zmax = float(np.min(zt)), float(np.max(zt))
     layout = {
-        "title": {"text": f"{surf.title} in 3D", "x": 0.0, "xanchor": "left"},
+        "title": {"text": f"{surf.title} in 3D", "x": 0.0, "xanchor": "left", "pad": {"l": 12}},
         "height": 640,
         "scene": {
             "xaxis": {"title": {"text": "x"}, "range": [x0, x1]},
@@ -1253,7 +1260,7 @@ def _line_figure(
             }
         )
     layout = {
-        "title": {"text": title, "x": 0.0, "xanchor": "left"},
+        "title": {"text": title, "x": 0.0, "xanchor": "left", "pad": {"l": 12}},
         "height": 380,
         "xaxis": {"title": {"text": "step"}, "range": [0, scene.steps], "zeroline": False},
         "yaxis": _value_axis([y for _, _, y, _ in series], True, ytitle),

@@ -94,7 +94,13 @@ def test_svg_parses_and_holds_one_path_per_optimizer(written, scene) -> None:
     strokes = []
     for trace in traj.iter(SVG + "g"):
         if "trace" in trace.get("class", "").split():
-            lines = [p for p in trace.iter(SVG + "path") if "js-line" in p.get("class", "")]
+            # solid lines only: a dotted companion (Nesterov's textbook iterate, when the scene shows
+            # the look-ahead) shares its optimizer's colour
+            lines = [
+                p
+                for p in trace.iter(SVG + "path")
+                if "js-line" in p.get("class", "") and "stroke-dasharray" not in p.get("style", "")
+            ]
             strokes += [re.search(r"stroke: (rgb\([^)]*\))", p.get("style", "")).group(1) for p in lines]
     for i in range(len(scene.optimizers)):  # contour lines may be paths too: count the optimizers' colours
         r, g, b = (int(color_for(i)[k : k + 2], 16) for k in (1, 3, 5))
