@@ -560,7 +560,7 @@ def _on_scene_upload() -> None:
         ss["_demo_error"] = f"Could not load {up.name}: {e}"
 
 
-def _render_animation(scene: Scene, fmt: str, seconds: float, browser: export.Browser) -> None:
+def _render_animation(scene: Scene, fmt: str, seconds: float, browser: export.Browser, results: Any) -> None:
     """Render a GIF or MP4 with a frame counter; keep the bytes for the download button."""
     bar = st.progress(0.0, text=f"rendering {fmt.upper()}…")
 
@@ -568,7 +568,7 @@ def _render_animation(scene: Scene, fmt: str, seconds: float, browser: export.Br
         bar.progress(min(done / max(total, 1), 1.0), text=f"rendering {fmt.upper()}: frame {done} of {total}")
 
     try:
-        data = export.export_bytes(scene, fmt, seconds=seconds, progress=progress, browser=browser)
+        data = export.export_bytes(scene, fmt, seconds=seconds, progress=progress, browser=browser, results=results)
     except (export.ExportError, ValueError, OSError) as e:
         bar.empty()
         st.error(f"The {fmt.upper()} could not be written: {e}")
@@ -577,8 +577,12 @@ def _render_animation(scene: Scene, fmt: str, seconds: float, browser: export.Br
     ss["_animation"] = (scene.to_json(), seconds, fmt, data)
 
 
-def _export_section(scene: Scene) -> None:
-    """Sidebar: pictures, animations, offline HTML, data and the scene itself, for slides."""
+def _export_section(scene: Scene, results: Any = None) -> None:
+    """Sidebar: pictures, animations, offline HTML, data and the scene itself, for slides.
+
+    results: the page's results of the scene, reused by every export (None: the export runs the
+    scene itself, as the MLP view does: its cache holds only the parts of the open tab).
+    """
     stem = f"optviz_{scene.surface if scene.view == 'surfaces' else 'mlp'}"
     browser = _browser()
     with st.sidebar:
@@ -594,7 +598,7 @@ def _export_section(scene: Scene) -> None:
             st.download_button(
                 label,
                 # a callable: the file is made only when the button is clicked, not on every rerun
-                data=lambda: export.export_bytes(scene, fmt, browser=browser, **kw),
+                data=lambda: export.export_bytes(scene, fmt, browser=browser, results=results, **kw),
                 file_name=f"{name}.{fmt}",
                 mime=export.MIME_TYPES[fmt],
                 on_click="ignore",
@@ -626,7 +630,7 @@ def _export_section(scene: Scene) -> None:
         c1, c2 = st.columns(2)
         for col, fmt in ((c1, "gif"), (c2, "mp4")):
             if col.button(f"Render {fmt.upper()}", key=f"render_{fmt}", disabled=browser is None, width="stretch"):
-                _render_animation(scene, fmt, seconds, browser)
+                _render_animation(scene, fmt, seconds, browser, results)
         anim = ss.get("_animation")
         if anim and anim[0] == scene.to_json() and anim[1] == seconds:
             fmt, data = anim[2], anim[3]
@@ -1403,7 +1407,7 @@ def main() -> None:
             "RMSProp's and Adam's adapt and recover."
         )
 
-    _export_section(scene)
+    _export_section(scene, results)
     ss["_timing"]["rerun_s"] = time.perf_counter() - t_start  # the whole script, widgets included
 
 

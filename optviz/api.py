@@ -176,6 +176,23 @@ def run(
     )
 
 
+def split_runs(
+    runs: Iterable[tuple[str, Mapping[str, Any]] | str], common: Mapping[str, Any]
+) -> list[tuple[str, dict[str, Any]]]:
+    """(name, hyperparameters) pairs from a `compare` run list (bare names: the defaults);
+    ValueError when a hyperparameter is also given as a shared option."""
+    out = []
+    for item in runs:
+        name, hps = (item, {}) if isinstance(item, str) else item
+        overlap = set(hps) & set(common)
+        if overlap:
+            raise ValueError(
+                f"{sorted(overlap)[0]!r} given both as a shared option and as a hyperparameter of {name!r}"
+            )
+        out.append((name, dict(hps)))
+    return out
+
+
 def compare(
     surface: str,
     runs: Iterable[tuple[str, Mapping[str, Any]] | str],
@@ -187,16 +204,7 @@ def compare(
     optimizer may appear twice with different hyperparameters.  **common: keyword arguments
     of `run` other than the hyperparameters.
     """
-    out = []
-    for item in runs:
-        name, hps = (item, {}) if isinstance(item, str) else item
-        overlap = set(hps) & set(common)
-        if overlap:
-            raise ValueError(
-                f"{sorted(overlap)[0]!r} given both as a shared option and as a hyperparameter of {name!r}"
-            )
-        out.append(run(surface, name, **common, **dict(hps)))
-    return out
+    return [run(surface, name, **common, **hps) for name, hps in split_runs(runs, common)]
 
 
 # lr = factor / L for the plain gradient methods (L: the largest curvature at the start or at a

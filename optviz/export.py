@@ -1260,6 +1260,9 @@ class _Session:
         self.browser = browser or Browser()
         self._results: dict[int, Any] = {}
 
+    def seed(self, scene: Scene, results: Any) -> None:
+        self._results[id(scene)] = (scene, results)
+
     def results(self, scene: Scene) -> Any:
         key = id(scene)
         if key not in self._results:
@@ -1394,13 +1397,20 @@ def export_bytes(
     seconds: float | None = None,
     progress: Progress | None = None,
     browser: Browser | None = None,
+    results: Any = None,
 ) -> bytes:
-    """The file `export` would write for format `fmt`, as bytes (for download buttons); MIME_TYPES[fmt]."""
+    """The file `export` would write for format `fmt`, as bytes (for download buttons); MIME_TYPES[fmt].
+
+    results: the scene's results when the caller already has them (the page does): the optimizers
+    then are not run a second time.  They must be what the view's `run(scene)` returns.
+    """
     fmt = str(fmt).lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of: {', '.join(FORMATS)}; got {fmt!r}")
     sc = load_scene(scene)
     session = _Session(browser)
+    if results is not None:
+        session.seed(sc, results)
     try:
         data = _render(
             session,

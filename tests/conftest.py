@@ -3,6 +3,7 @@ Streamlit server for the real-browser tests."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -25,6 +26,23 @@ def warm_jit() -> None:
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_browser() -> None:
+    """Call at a browser-test module's top: skip it without Chromium or Playwright on a developer
+    machine; with CI=true a missing browser is a failure, never a skip."""
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            raise RuntimeError(f"CI=true but no Chromium at {CHROMIUM}: the browser test must run in CI")
+        pytest.skip(f"no Chromium at {CHROMIUM} (install the distribution's chromium package)", allow_module_level=True)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if IN_CI:
+            raise
+        pytest.skip("playwright (python) is not installed", allow_module_level=True)
 
 
 def free_port() -> int:

@@ -190,3 +190,33 @@ def random_local_search(f, normals, start, step):
             x, fx = c, fc
         out.append(list(x))
     return out
+
+
+def torch_optimizer(torch, name, params, hp):
+    """The torch.optim object that an optviz registry entry follows, with the same hyperparameters."""
+    o = torch.optim
+    if name == "sgd":
+        return o.SGD(params, lr=hp["lr"])
+    if name in ("momentum", "nesterov"):
+        return o.SGD(params, lr=hp["lr"], momentum=hp["momentum"], nesterov=name == "nesterov")
+    if name == "adagrad":
+        return o.Adagrad(params, lr=hp["lr"], lr_decay=hp["lr_decay"], eps=hp["eps"])
+    if name == "rmsprop":
+        return o.RMSprop(
+            params,
+            lr=hp["lr"],
+            alpha=hp["alpha"],
+            eps=hp["eps"],
+            momentum=hp["momentum"],
+            centered=bool(hp["centered"]),
+        )
+    if name == "adadelta":
+        return o.Adadelta(params, lr=hp["lr"], rho=hp["rho"], eps=hp["eps"])
+    betas = (hp["beta1"], hp["beta2"])
+    if name in ("adam", "amsgrad"):
+        return o.Adam(params, lr=hp["lr"], betas=betas, eps=hp["eps"], amsgrad=name == "amsgrad")
+    if name == "adamw":
+        return o.AdamW(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=hp["weight_decay"])
+    if name == "nadam":
+        return o.NAdam(params, lr=hp["lr"], betas=betas, eps=hp["eps"], momentum_decay=hp["momentum_decay"])
+    raise AssertionError(name)

@@ -6,31 +6,20 @@ machine; with CI=true a missing browser is a failure, never a skip.  Screenshots
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import streamlit_server
+from tests.conftest import CHROMIUM, require_browser, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 START_TIMEOUT_S = 240  # a cold Numba cache compiles the kernels on the first page load
 
-if not Path(CHROMIUM).exists():
-    if IN_CI:
-        raise RuntimeError(f"CI=true but no Chromium at {CHROMIUM}: the browser test must run in CI")
-    pytest.skip(f"no Chromium at {CHROMIUM} (install the distribution's chromium package)", allow_module_level=True)
-try:
-    from playwright.sync_api import Page, sync_playwright
-except ImportError:
-    if IN_CI:
-        raise
-    pytest.skip("playwright (python) is not installed", allow_module_level=True)
+require_browser()
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 # The main chart is the first plotly div on the page; read what plotly.js has drawn.
 STATE_JS = """() => {

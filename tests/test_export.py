@@ -479,3 +479,18 @@ def test_progress_bar_text() -> None:
         bar(done, 5, label)
     bar.finish()
     assert stream.getvalue() == "wrote a.png\nwrote b.gif\n"
+
+
+def test_export_bytes_reuses_given_results_instead_of_rerunning(monkeypatch) -> None:
+    """The page hands its cached results to the exporter: no optimizer runs a second time."""
+    scene = Scene(steps=200)
+    results = run_scene(scene)
+    expected = E.export_bytes(scene, "csv")
+
+    def no_rerun(_scene):
+        raise AssertionError("the exporter ran the scene again")
+
+    monkeypatch.setitem(E._VIEWS, "surfaces", replace(E._VIEWS["surfaces"], run=no_rerun))
+    assert E.export_bytes(scene, "csv", results=results) == expected
+    with pytest.raises(AssertionError, match="ran the scene again"):
+        E.export_bytes(scene, "csv")

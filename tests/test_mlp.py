@@ -12,6 +12,7 @@ from optviz import mlp
 from optviz.mlp.landscape import _loss_plane, plane_loss, random_direction
 from optviz.mlp.model import INITS, Net, _draw_masks, init_std, init_weight
 from optviz.mlp.train import _grad_check, _predict_many, _train
+from tests import reference
 
 # --------------------------------------------------------------------------- data
 
@@ -127,37 +128,13 @@ def _float64(torch):
         torch.set_default_dtype(old)
 
 
-def _torch_optimizer(torch, name, params, hp):
-    o = torch.optim
-    if name == "sgd":
-        return o.SGD(params, lr=hp["lr"])
-    if name in ("momentum", "nesterov"):
-        return o.SGD(params, lr=hp["lr"], momentum=hp["momentum"], nesterov=name == "nesterov")
-    if name == "adagrad":
-        return o.Adagrad(params, lr=hp["lr"], lr_decay=hp["lr_decay"], eps=hp["eps"])
-    if name == "rmsprop":
-        return o.RMSprop(
-            params, lr=hp["lr"], alpha=hp["alpha"], eps=hp["eps"], momentum=hp["momentum"], centered=hp["centered"]
-        )
-    if name == "adadelta":
-        return o.Adadelta(params, lr=hp["lr"], rho=hp["rho"], eps=hp["eps"])
-    betas = (hp["beta1"], hp["beta2"])
-    if name in ("adam", "amsgrad"):
-        return o.Adam(params, lr=hp["lr"], betas=betas, eps=hp["eps"], amsgrad=name == "amsgrad")
-    if name == "adamw":
-        return o.AdamW(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=hp["weight_decay"])
-    if name == "nadam":
-        return o.NAdam(params, lr=hp["lr"], betas=betas, eps=hp["eps"], momentum_decay=hp["momentum_decay"])
-    raise AssertionError(name)
-
-
 def torch_train(torch, r, *, batches=None, l2=0.0, clip=None, scheduler=None, X_val=None, y_val=None):
     """Retrain r's network in PyTorch from r.params[0]; the same rows as r (loss, params, val, running)."""
     F = torch.nn.functional
     net = r.net
     layers = [[torch.tensor(p.copy(), requires_grad=True) for p in layer] for layer in net.unflatten(r.params[0])]
     params = [p for layer in layers for p in layer]
-    opt = _torch_optimizer(torch, r.optimizer, params, r.hyperparams)
+    opt = reference.torch_optimizer(torch, r.optimizer, params, r.hyperparams)
     sched = scheduler(opt) if scheduler else None
     act = {"tanh": torch.tanh, "relu": F.relu, "sigmoid": torch.sigmoid, "gelu": F.gelu, "leaky_relu": F.leaky_relu}
     act = act[net.activation]

@@ -9,6 +9,7 @@ import optviz
 from optviz import kernel
 from optviz.optimizers import N_STATE, OPTIMIZERS, update
 from surfaces import SURFACES
+from tests import reference
 from tests.reference import REFERENCES
 
 # Non-default hyperparameters for every gradient rule, and a surface/start where 240 steps stay
@@ -101,38 +102,9 @@ def test_update_state_matches_reference_every_step(name):
 # ----------------------------------------------------------------------------- torch.optim
 
 
-def _torch_opt(torch, name, params, hp):
-    o = torch.optim
-    if name == "sgd":
-        return o.SGD(params, lr=hp["lr"])
-    if name in ("momentum", "nesterov"):
-        return o.SGD(params, lr=hp["lr"], momentum=hp["momentum"], nesterov=name == "nesterov")
-    if name == "adagrad":
-        return o.Adagrad(params, lr=hp["lr"], lr_decay=hp["lr_decay"], eps=hp["eps"])
-    if name == "rmsprop":
-        return o.RMSprop(
-            params,
-            lr=hp["lr"],
-            alpha=hp["alpha"],
-            eps=hp["eps"],
-            momentum=hp["momentum"],
-            centered=bool(hp["centered"]),
-        )
-    if name == "adadelta":
-        return o.Adadelta(params, lr=hp["lr"], rho=hp["rho"], eps=hp["eps"])
-    betas = (hp["beta1"], hp["beta2"])
-    if name in ("adam", "amsgrad"):
-        return o.Adam(params, lr=hp["lr"], betas=betas, eps=hp["eps"], amsgrad=name == "amsgrad")
-    if name == "adamw":
-        return o.AdamW(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=hp["weight_decay"])
-    if name == "nadam":
-        return o.NAdam(params, lr=hp["lr"], betas=betas, eps=hp["eps"], momentum_decay=hp["momentum_decay"])
-    raise AssertionError(name)
-
-
 def _torch_path(torch, name, surface, start, hp, steps, *, sched=None, l2=0.0, clip=None):
     p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    opt = _torch_opt(torch, name, [p], hp)
+    opt = reference.torch_optimizer(torch, name, [p], hp)
     if l2:
         opt.param_groups[0]["weight_decay"] = l2
     scheduler = sched(opt) if sched else None

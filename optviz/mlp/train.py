@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from optviz._jit import jit
-from optviz.api import check_number, check_steps
+from optviz.api import check_number, check_steps, split_runs
 from optviz.mlp.data import check_data
 from optviz.mlp.data import split as split_data
 from optviz.mlp.model import (
@@ -672,16 +672,7 @@ def compare(
     runs: (optimizer name, hyperparameters) pairs, or bare names for the defaults.
     **common: keyword arguments of `train` other than the optimizer and its hyperparameters.
     """
-    out = []
-    for item in runs:
-        name, hps = (item, {}) if isinstance(item, str) else item
-        overlap = set(hps) & set(common)
-        if overlap:
-            raise ValueError(
-                f"{sorted(overlap)[0]!r} given both as a shared option and as a hyperparameter of {name!r}"
-            )
-        out.append(train(X, y, optimizer=name, **common, **dict(hps)))
-    return out
+    return [train(X, y, optimizer=name, **common, **hps) for name, hps in split_runs(runs, common)]
 
 
 @dataclass(frozen=True, eq=False)
