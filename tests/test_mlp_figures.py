@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import pytest
 
 from optviz import mlp
-from optviz import mlp_figures as F
+from optviz.figures import mlp as F
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def _colors(fig: go.Figure) -> dict[str, str]:
 
 
 def test_module_never_imports_streamlit():
-    code = "import sys, optviz.mlp_figures, optviz.mlp; print('streamlit' in sys.modules)"
+    code = "import sys, optviz.figures.mlp, optviz.mlp; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

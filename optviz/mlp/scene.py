@@ -935,7 +935,7 @@ def mlp_figure(
     ValueError when the run lacks the part the figure needs (see `parts_for`).
     """
     from optviz import figures
-    from optviz import mlp_figures as F
+    from optviz.figures import mlp as F
 
     s = run.settings
     name = s.figure if name is None else _choice("figure", name, (*FIGURES, "data_raw"))

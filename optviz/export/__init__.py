@@ -85,7 +85,7 @@ CJK_FONT = "Noto Sans CJK KR"  # fonts-noto-cjk; Chromium falls back per glyph, 
 SUPERSAMPLE = 4
 _INSET = 0.5
 GIF_HOLD_MS = 1000  # the last GIF frame stays this much longer before the loop restarts
-SCENES_DIR = Path(__file__).with_name("scenes")
+SCENES_DIR = Path(__file__).resolve().parent.parent / "scenes"
 
 NO_BROWSER = (
     "PNG, SVG, PDF, GIF and MP4 exports need Chromium (kaleido renders the plotly figures in it) and none "
