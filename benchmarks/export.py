@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from optviz import export as E
-from optviz.scene import Scene, run_scene
+from optviz.config import Scene
+from optviz.runs.surfaces import run_scene
 
 FORMATS = ("png", "svg", "pdf", "gif", "mp4", "html", "csv")
 TARGETS = {"png": 3.0, "svg": 3.0, "pdf": 3.0, "gif": 15.0, "mp4": 15.0}  # seconds, the issue's

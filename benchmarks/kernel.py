@@ -281,7 +281,9 @@ def startup_times() -> tuple[float, float]:
     warm = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     with tempfile.TemporaryDirectory() as d:
         env = dict(os.environ, NUMBA_CACHE_DIR=d)
-        cold_code = code.replace("optviz.run('rosenbrock', 'adam', steps=500)", "optviz.warmup(include_mlp=True)")
+        cold_code = code.replace(
+            "optviz.run('rosenbrock', 'adam', steps=500)", "optviz.mlp.warmup(include_surfaces=True)"
+        )
         cold = float(
             subprocess.run(
                 [sys.executable, "-c", cold_code], env=env, capture_output=True, text=True, check=True

@@ -267,18 +267,10 @@ def compile_mlp_in_background() -> subprocess.Popen | None:
         return None
 
 
-def warmup(include_mlp: bool = False) -> None:
-    """Compile (or load from the cache) the kernels once, so the first real run is fast.
+def warmup() -> None:
+    """Compile (or load from the cache) the surface kernel once, so the first real run is fast.
 
-    One kernel serves every surface and optimizer: a single call compiles (or loads) it all.
-    include_mlp also warms the MLP's training, landscape and gradient-check kernels (compiled in a
-    second process meanwhile, see `compile_mlp_in_background`).
+    One kernel serves every surface and optimizer: a single call compiles (or loads) it all.  The
+    MLP's kernels: `optviz.mlp.warmup(include_surfaces=True)` warms both, in two processes.
     """
-    helper = compile_mlp_in_background() if include_mlp else None
     run("bowl", "adam", steps=2, start=(1.0, 1.0), noise=0.1)
-    if include_mlp:
-        if helper is not None:
-            helper.wait()
-        from optviz import mlp
-
-        mlp.warmup()  # loads what the helper compiled (or compiles it here if it could not)

@@ -23,8 +23,9 @@ from PIL import Image
 
 from optviz import export as E
 from optviz import export_cli
+from optviz.config import Display, Scene, SurfacesConfig
 from optviz.figures import color_for, frame_indices
-from optviz.scene import Display, Scene, run_scene
+from optviz.runs.surfaces import run_scene
 
 IN_CI = os.environ.get("CI") == "true"
 needs_browser = pytest.mark.skipif(
@@ -102,7 +103,7 @@ def test_svg_parses_and_holds_one_path_per_optimizer(written, scene) -> None:
                 if "js-line" in p.get("class", "") and "stroke-dasharray" not in p.get("style", "")
             ]
             strokes += [re.search(r"stroke: (rgb\([^)]*\))", p.get("style", "")).group(1) for p in lines]
-    for i in range(len(scene.optimizers)):  # contour lines may be paths too: count the optimizers' colours
+    for i in range(len(scene.surfaces.optimizers)):  # contour lines may be paths too: count the optimizers' colours
         r, g, b = (int(color_for(i)[k : k + 2], 16) for k in (1, 3, 5))
         assert strokes.count(f"rgb({r}, {g}, {b})") == 1, (i, color_for(i))
 
@@ -170,7 +171,7 @@ def test_csv_has_one_row_per_optimizer_and_step(written, scene) -> None:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["step", "optimizer", "x", "y", "loss", "lr"]
     assert len(rows) == sum(len(r.path) for r in results)
-    labels = scene.labels()
+    labels = scene.surfaces.labels()
     for label, r in zip(labels, results):
         mine = [row for row in rows if row["optimizer"] == label]
         assert [int(row["step"]) for row in mine] == list(range(len(r.path)))
@@ -483,7 +484,7 @@ def test_progress_bar_text() -> None:
 
 def test_export_bytes_reuses_given_results_instead_of_rerunning(monkeypatch) -> None:
     """The page hands its cached results to the exporter: no optimizer runs a second time."""
-    scene = Scene(steps=200)
+    scene = Scene(surfaces=SurfacesConfig(steps=200))
     results = run_scene(scene)
     expected = E.export_bytes(scene, "csv")
 

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +22,10 @@ from PIL import Image
 
 from optviz import export as E
 from optviz import export_cli, mlp
-from optviz.mlp import scene as M
-from optviz.mlp.scene import MLPSettings
-from optviz.scene import Display, Scene
+from optviz.config import Display, MLPConfig, Scene
+from optviz.figures import mlp as FM
+from optviz.runs import mlp as R
+from optviz.views import MLP
 
 IN_CI = os.environ.get("CI") == "true"
 needs_browser = pytest.mark.skipif(
@@ -44,13 +46,13 @@ def browser():
 @pytest.fixture(scope="module")
 def scene() -> Scene:
     """Two optimizers, 150 steps: quick to train and to draw."""
-    s = MLPSettings(steps=150, optimizers=("adam:lr=0.01", "sgd:lr=0.1"), figure="curves")
-    return s.scene(Scene(display=Display(title="MLP: Adam vs SGD")))
+    s = MLPConfig(steps=150, optimizers=("adam:lr=0.01", "sgd:lr=0.1"), figure="curves")
+    return replace(Scene(display=Display(title="MLP: Adam vs SGD")), view="mlp", mlp=s)
 
 
 def test_mlp_scenes_have_an_exporter(scene) -> None:
     view = E.view_exporter(scene)
-    assert view.columns == M.CSV_COLUMNS and view.run is M.run_mlp_scene
+    assert view.columns == MLP.csv_columns and view.run is R.run_mlp_scene
 
 
 def test_csv_json_html_need_no_browser(tmp_path, scene) -> None:
@@ -58,8 +60,8 @@ def test_csv_json_html_need_no_browser(tmp_path, scene) -> None:
     assert sorted(p.name for p in paths) == ["mlp.csv", "mlp.html", "mlp.json"]
     assert Scene.from_json((tmp_path / "mlp.json").read_text()) == scene
     rows = list(csv.DictReader(io.StringIO((tmp_path / "mlp.csv").read_text())))
-    run = M.run_mlp_scene(scene)
-    assert len(rows) == 2 * 151 and tuple(rows[0]) == M.CSV_COLUMNS
+    run = R.run_mlp_scene(scene)
+    assert len(rows) == 2 * 151 and tuple(rows[0]) == MLP.csv_columns
     sgd = [r for r in rows if r["optimizer"] == "sgd"]
     np.testing.assert_array_equal([float(r["loss"]) for r in sgd], run.results[1].data_loss)
     np.testing.assert_array_equal([float(r["val_loss"]) for r in sgd], run.results[1].val_loss)
@@ -83,7 +85,7 @@ def test_static_formats(tmp_path, scene, browser) -> None:
 
 @needs_browser
 def test_the_decision_boundary_animates(tmp_path, browser) -> None:
-    s = MLPSettings(steps=60, n=64, optimizers=("adam:lr=0.01",), figure="boundary").scene()
+    s = Scene(view="mlp", mlp=MLPConfig(steps=60, n=64, optimizers=("adam:lr=0.01",), figure="boundary"))
     path = E.export(s, tmp_path / "boundary.gif", fps=3, seconds=1, browser=browser)
     im = Image.open(path)
     assert im.format == "GIF" and im.n_frames == 3 and im.size == (1280, 720)
@@ -102,14 +104,14 @@ def test_a_still_figure_is_a_one_frame_gif(tmp_path, scene, browser) -> None:
 @needs_ffmpeg
 def test_the_decision_boundary_as_mp4(tmp_path, browser) -> None:
     """Heatmap frames take kaleido's path for every frame (no background image): mp4 works there too."""
-    s = MLPSettings(steps=40, n=64, optimizers=("adam:lr=0.01",), figure="boundary").scene()
+    s = Scene(view="mlp", mlp=MLPConfig(steps=40, n=64, optimizers=("adam:lr=0.01",), figure="boundary"))
     data = E.export(s, tmp_path / "boundary.mp4", fps=4, seconds=1, browser=browser).read_bytes()
     assert data[4:8] == b"ftyp" and b"avc1" in data
 
 
 def test_the_exported_figure_is_the_page_figure(scene) -> None:
-    run = M.run_mlp_scene(scene)
-    page = M.mlp_figure(scene, run, "curves")
+    run = R.run_mlp_scene(scene)
+    page = FM.mlp_figure(scene, run, "curves")
     still = E.static_figure(scene, run)
     assert [t.name for t in still.data] == [t.name for t in page.data]
     for a, b in zip(still.data, page.data):

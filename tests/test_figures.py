@@ -12,7 +12,8 @@ import pytest
 
 import optviz
 from optviz import figures as F
-from optviz.scene import Display, OptimizerSpec, Scene, run_scene
+from optviz.config import Display, OptimizerSpec, Scene, SurfacesConfig
+from optviz.runs.surfaces import run_scene
 from surfaces import SURFACES
 
 OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"}
@@ -47,7 +48,7 @@ def test_palette_is_okabe_ito_and_stable_per_index(default):
             for t in _traces(fig, role):
                 assert t.line.color == F.color_for(t.meta["index"])
     # The same colour for the same slot whatever the optimizers around it.
-    two = replace(scene, optimizers=(OptimizerSpec("adam"), OptimizerSpec("sgd")))
+    two = replace(scene, surfaces=replace(scene.surfaces, optimizers=(OptimizerSpec("adam"), OptimizerSpec("sgd"))))
     fig = F.scene_figure(two, run_scene(two))
     assert [t.line.color for t in _traces(fig, "path")] == [F.COLORS[0], F.COLORS[1]]
 
@@ -79,7 +80,7 @@ def test_scene_figure_paths_equal_results(default):
     fig = F.scene_figure(scene, results)
     paths = _traces(fig, "path")
     assert len(paths) == len(results)
-    for t, r, label in zip(paths, results, scene.labels()):
+    for t, r, label in zip(paths, results, scene.surfaces.labels()):
         assert t.name == label
         np.testing.assert_array_equal(F.as_array(t.x), r.path[:, 0])
         np.testing.assert_array_equal(F.as_array(t.y), r.path[:, 1])
@@ -94,7 +95,7 @@ def test_scene_figure_paths_equal_results(default):
 def test_frames_update_only_scatter_traces(default):
     scene, results = default
     fig = F.scene_figure(scene, results)
-    idx = F.frame_indices(scene.steps + 1, scene.display.frames)
+    idx = F.frame_indices(scene.surfaces.steps + 1, scene.display.frames)
     assert len(fig.frames) == len(idx) == 100
     assert [f.name for f in fig.frames] == [str(i) for i in idx]
     animated = set(_index(fig, "path") + _index(fig, "head") + _index(fig, "loss_head"))
@@ -124,7 +125,9 @@ def test_frame_trails_follow_the_paths(default):
     pos = {i: k for k, i in enumerate(fig.frames[0].traces)}
     path_ids = _index(fig, "path")
     head_id = _index(fig, "head")[0]
-    stride = F._trail_stride([len(r.path) for r in results], F.frame_indices(scene.steps + 1, scene.display.frames))
+    stride = F._trail_stride(
+        [len(r.path) for r in results], F.frame_indices(scene.surfaces.steps + 1, scene.display.frames)
+    )
     assert stride % 2 == 1
     for fr in fig.frames[:-1]:
         step = int(fr.name)
@@ -215,7 +218,7 @@ def test_contours_are_layout_not_traces(default):
     (legend,) = _traces(fig, "contour_legend")
     assert "log-spaced" in legend.name
     (shape,) = [sh for sh in fig.layout.shapes if sh.legendgroup == "contours"]
-    land = F.landscape(scene.surface, scene.surface_params)
+    land = F.landscape(scene.surfaces.surface, scene.surfaces.surface_params)
     assert shape.path == land.svg_path and shape.xref == "x" and shape.yref == "y"
     n_segments = int(np.isnan(land.seg_x).sum())
     assert 0 < shape.path.count("M") < n_segments  # segments joined into polylines
@@ -232,7 +235,7 @@ def test_polylines_join_exactly():
 
 
 def test_landmarks_and_axes(warm_jit):
-    scene = Scene(surface="himmelblau", steps=50)
+    scene = Scene(surfaces=SurfacesConfig(surface="himmelblau", steps=50))
     fig = F.trajectory_figure(scene, run_scene(scene), animate=False)
     names = {t.name for t in _traces(fig, "landmark")}
     assert names == {"global minimum", "saddle point", "local maximum"}
@@ -250,7 +253,9 @@ def test_landmarks_and_axes(warm_jit):
 
 
 def test_diverged_run_is_marked(warm_jit):
-    scene = Scene(surface="rosenbrock", steps=200, optimizers=(OptimizerSpec("sgd", (("lr", 0.01),)),))
+    scene = Scene(
+        surfaces=SurfacesConfig(surface="rosenbrock", steps=200, optimizers=(OptimizerSpec("sgd", (("lr", 0.01),)),))
+    )
     (r,) = run_scene(scene)
     assert r.diverged_at is not None
     fig = F.scene_figure(scene, [r])
@@ -270,7 +275,11 @@ def test_diverged_run_is_marked(warm_jit):
 
 
 def test_loss_figure_shifts_by_negative_minimum(warm_jit):
-    scene = Scene(surface="six_hump_camel", steps=300, optimizers=(OptimizerSpec("adam", (("lr", 0.05),)),))
+    scene = Scene(
+        surfaces=SurfacesConfig(
+            surface="six_hump_camel", steps=300, optimizers=(OptimizerSpec("adam", (("lr", 0.05),)),)
+        )
+    )
     results = run_scene(scene)
     fig = F.loss_figure(scene, results)
     f_star = min(p.f for p in SURFACES["six_hump_camel"].minima)
@@ -288,7 +297,7 @@ def test_loss_figure_shifts_by_negative_minimum(warm_jit):
 
 
 def test_saddle_loss_axis_is_linear(warm_jit):
-    scene = Scene(surface="saddle", steps=100, noise=0.2, noise_seed=3)
+    scene = Scene(surfaces=SurfacesConfig(surface="saddle", steps=100, noise=0.2, noise_seed=3))
     fig = F.scene_figure(scene, run_scene(scene))
     assert fig.layout.yaxis2.type == "linear"
     assert "no minimum" in fig.layout.yaxis2.title.text
@@ -296,10 +305,12 @@ def test_saddle_loss_axis_is_linear(warm_jit):
 
 def test_lr_and_effective_step_figures(warm_jit):
     scene = Scene(
-        surface="bowl",
-        steps=300,
-        schedule={"name": "exponential", "decay_rate": 0.5, "decay_steps": 100},
-        optimizers=(OptimizerSpec("sgd", (("lr", 0.05),)), OptimizerSpec("adagrad", (("lr", 0.5),))),
+        surfaces=SurfacesConfig(
+            surface="bowl",
+            steps=300,
+            schedule={"name": "exponential", "decay_rate": 0.5, "decay_steps": 100},
+            optimizers=(OptimizerSpec("sgd", (("lr", 0.05),)), OptimizerSpec("adagrad", (("lr", 0.5),))),
+        )
     )
     results = run_scene(scene)
     lr = F.lr_figure(scene, results)
@@ -316,7 +327,11 @@ def test_lr_and_effective_step_figures(warm_jit):
 
 
 def test_random_search_has_no_lr_line(warm_jit):
-    scene = Scene(surface="rastrigin", steps=50, optimizers=(OptimizerSpec("random_search"), OptimizerSpec("sgd")))
+    scene = Scene(
+        surfaces=SurfacesConfig(
+            surface="rastrigin", steps=50, optimizers=(OptimizerSpec("random_search"), OptimizerSpec("sgd"))
+        )
+    )
     results = run_scene(scene)
     lr = F.lr_figure(scene, results)
     assert [t.name for t in lr.data] == ["SGD"]
@@ -328,7 +343,7 @@ def test_surface3d_lifts_paths(default):
     fig = F.surface3d_figure(scene, results)
     surf = fig.data[0]
     assert surf.type == "surface"
-    land = F.landscape(scene.surface, scene.surface_params)
+    land = F.landscape(scene.surfaces.surface, scene.surfaces.surface_params)
     delta = 10.0 ** land.levels[0]
     xs, ys = F.as_array(surf.x), F.as_array(surf.y)
     zt = F.as_array(surf.z).reshape(len(ys), len(xs))
@@ -349,7 +364,9 @@ def test_nesterov_lookahead_matches_textbook_form(warm_jit):
     """The dotted path is the textbook iterate theta_t of v <- mu v - lr grad(theta + mu v),
     theta <- theta + v, computed here directly."""
     mu, lr = 0.9, 2e-4
-    scene = Scene(steps=60, optimizers=(OptimizerSpec("nesterov", (("lr", lr), ("momentum", mu))),))
+    scene = Scene(
+        surfaces=SurfacesConfig(steps=60, optimizers=(OptimizerSpec("nesterov", (("lr", lr), ("momentum", mu))),))
+    )
     (r,) = run_scene(scene)
     surf = SURFACES["rosenbrock"]
     theta, v = np.array(surf.start, dtype=float), np.zeros(2)
@@ -376,7 +393,7 @@ def test_results_table_values(default):
     scene, results = default
     rows = F.results_table(scene, results)
     tol_key = f"first step with f − f* ≤ {F.CONVERGENCE_TOL:g}"
-    assert [r["optimizer"] for r in rows] == scene.labels()
+    assert [r["optimizer"] for r in rows] == scene.surfaces.labels()
     for row, r in zip(rows, results):
         assert row["final loss"] == r.loss[-1]
         assert row["distance to nearest minimum"] == pytest.approx(np.hypot(*(r.path[-1] - (1.0, 1.0))))
@@ -385,13 +402,15 @@ def test_results_table_values(default):
         assert row[tol_key] == (int(hit[0]) if hit.size else None)
         assert row["diverged"] == ""
         assert row["steps run"] == 1000
-    fast = replace(scene, optimizers=(OptimizerSpec("adam", (("lr", 0.03),)),), steps=3000)
+    fast = replace(
+        scene, surfaces=replace(scene.surfaces, optimizers=(OptimizerSpec("adam", (("lr", 0.03),)),), steps=3000)
+    )
     (row,) = F.results_table(fast, run_scene(fast))
     assert row[tol_key] is not None and row[tol_key] > 0
 
 
 def test_table_on_a_surface_without_minimum(warm_jit):
-    scene = Scene(surface="saddle", steps=20)
+    scene = Scene(surfaces=SurfacesConfig(surface="saddle", steps=20))
     for row in F.results_table(scene, run_scene(scene)):
         assert row["distance to nearest minimum"] is None and row["nearest minimum"] is None
 
@@ -401,7 +420,7 @@ def test_results_must_match_the_scene(default):
     with pytest.raises(ValueError):
         F.scene_figure(scene, results[:2])
     with pytest.raises(ValueError):
-        F.scene_figure(replace(scene, surface="bowl"), results)
+        F.scene_figure(replace(scene, surfaces=replace(scene.surfaces, surface="bowl")), results)
 
 
 # ----------------------------------------------------------------------------- display
@@ -428,7 +447,9 @@ def test_apply_display(default):
 
 def test_two_adams_get_two_labels_and_colours(warm_jit):
     scene = Scene(
-        optimizers=(OptimizerSpec("adam", (("beta2", 0.9),)), OptimizerSpec("adam", (("beta2", 0.999),))), steps=100
+        surfaces=SurfacesConfig(
+            optimizers=(OptimizerSpec("adam", (("beta2", 0.9),)), OptimizerSpec("adam", (("beta2", 0.999),))), steps=100
+        )
     )
     fig = F.scene_figure(scene, run_scene(scene))
     paths = _traces(fig, "path")
@@ -451,7 +472,9 @@ def test_builders_never_run_an_optimizer(default, monkeypatch):
 
 
 def test_lookahead_travels_with_the_scene_into_figures_url_and_json():
-    base = Scene(surface="bowl", steps=60, optimizers=(OptimizerSpec("nesterov", (("lr", 0.02),)),))
+    base = Scene(
+        surfaces=SurfacesConfig(surface="bowl", steps=60, optimizers=(OptimizerSpec("nesterov", (("lr", 0.02),)),))
+    )
     on = replace(base, display=replace(base.display, lookahead=True))
     results = run_scene(on)
     roles = lambda fig: {(t.meta or {}).get("role") for t in fig.data}  # noqa: E731

@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 
 from optviz import mlp
+from optviz.config import Display, MLPConfig, OptimizerSpec, Scene, SurfacesConfig
+from optviz.config import mlp as M
 from optviz.export import shipped_scenes
-from optviz.mlp import scene as M
-from optviz.mlp.scene import MLPSettings
-from optviz.scene import Display, OptimizerSpec, Scene
+from optviz.figures import mlp as FM
+from optviz.runs import mlp as R
 from optviz.schedules import Schedule
+from optviz.views import MLP
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +29,8 @@ def warm_mlp() -> None:
 # Settings far from the defaults: every kind of value (tuples, None, a schedule with lists, one
 # optimizer, floats that print awkwardly).
 SETTINGS = {
-    "default": MLPSettings(),
-    "blobs_step_schedule": MLPSettings(
+    "default": MLPConfig(),
+    "blobs_step_schedule": MLPConfig(
         dataset="blobs",
         n=123,
         noise=0.37,
@@ -56,7 +58,7 @@ SETTINGS = {
         probe="network",
         figure="gradients",
     ),
-    "batch_norm_one_point_k": MLPSettings(
+    "batch_norm_one_point_k": MLPConfig(
         hidden=(32, 2, 7),
         batch_norm=True,
         batch_size=2,
@@ -121,7 +123,7 @@ SETTINGS = {
 )
 def test_each_bad_setting_is_a_readable_error(change: dict, needle: str) -> None:
     with pytest.raises(ValueError, match=needle.replace("(", r"\(")):
-        MLPSettings(**change)
+        MLPConfig(**change)
 
 
 @pytest.mark.parametrize(
@@ -138,12 +140,12 @@ def test_each_bad_setting_is_a_readable_error(change: dict, needle: str) -> None
 )
 def test_combinations_that_cannot_train_are_named(change: dict, needle: str) -> None:
     with pytest.raises(ValueError, match=needle):
-        MLPSettings(**change)
+        MLPConfig(**change)
 
 
 def test_unknown_setting_names_the_allowed_ones() -> None:
     with pytest.raises(ValueError, match=r"unknown mlp setting 'widths'; allowed: .*hidden"):
-        MLPSettings.from_pairs({"widths": (4, 4)})
+        MLPConfig.from_pairs({"widths": (4, 4)})
     bad = json.loads(Scene(view="mlp").to_json())
     bad["mlp"]["colour"] = "red"
     with pytest.raises(ValueError, match="unknown mlp setting 'colour'"):
@@ -156,26 +158,26 @@ def test_unknown_setting_names_the_allowed_ones() -> None:
 @pytest.mark.parametrize("name", list(SETTINGS))
 def test_pairs_round_trip(name: str) -> None:
     s = SETTINGS[name]
-    assert MLPSettings.from_pairs(s.to_pairs()) == s
-    assert MLPSettings.from_pairs(dict(s.to_pairs())) == s
+    assert MLPConfig.from_pairs(s.to_pairs()) == s
+    assert MLPConfig.from_pairs(dict(s.to_pairs())) == s
     assert all(isinstance(k, str) for k, _ in s.to_pairs())
 
 
 @pytest.mark.parametrize("name", list(SETTINGS))
 def test_scene_json_round_trip_is_exact(name: str) -> None:
-    scene = SETTINGS[name].scene(Scene(display=Display(theme="dark", title="초기화 | a&b=c?")))
+    scene = replace(Scene(display=Display(theme="dark", title="초기화 | a&b=c?")), view="mlp", mlp=SETTINGS[name])
     text = scene.to_json()
     back = Scene.from_json(text)
     assert back == scene and hash(back) == hash(scene)
     assert back.to_json() == text
-    assert MLPSettings.of(back) == SETTINGS[name]
+    assert back.mlp == SETTINGS[name]
     d = json.loads(text)["mlp"]
-    assert len(d) >= len(MLPSettings.__dataclass_fields__)  # every setting, resolved
+    assert len(d) >= len(MLPConfig.__dataclass_fields__)  # every setting, resolved
 
 
 @pytest.mark.parametrize("name", list(SETTINGS))
 def test_scene_url_round_trip_is_exact(name: str) -> None:
-    scene = SETTINGS[name].scene(Scene(surface="bowl", steps=77))
+    scene = replace(Scene(surfaces=SurfacesConfig(surface="bowl", steps=77)), view="mlp", mlp=SETTINGS[name])
     query = scene.to_query()
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in query.items())
     back, notices = Scene.from_query(query)
@@ -188,27 +190,28 @@ def test_scene_url_round_trip_is_exact(name: str) -> None:
 def test_the_default_mlp_page_has_a_short_address() -> None:
     q = Scene(view="mlp").to_query()
     assert q["view"] == "mlp" and not any(k.startswith("m_") for k in q)
-    q = MLPSettings(n=100, hidden=(8,)).scene().to_query()
+    q = Scene(view="mlp", mlp=MLPConfig(n=100, hidden=(8,))).to_query()
     assert {k: v for k, v in q.items() if k.startswith("m_")} == {"m_n": "100", "m_hidden": "8"}
 
 
 def test_surfaces_scenes_keep_an_empty_mlp_block() -> None:
-    """Default MLP settings in a surfaces scene stay {} (the shipped surfaces files do not change)."""
-    assert Scene().mlp == () and Scene(mlp=MLPSettings().to_pairs()).mlp == ()
-    s = Scene(mlp=(("n", 100),))  # changed settings survive a visit to the surfaces view
-    assert MLPSettings.of(s).n == 100 and Scene.from_query(s.to_query())[0] == s
+    """Default MLP settings in a surfaces scene write no MLP block (a surfaces file holds only its view)."""
+    assert "mlp" not in Scene().to_dict() and Scene(mlp=MLPConfig()).mlp == MLPConfig()
+    s = Scene(mlp=MLPConfig(n=100))  # changed settings survive a visit to the surfaces view
+    assert Scene.from_json(s.to_json()) == s
+    assert s.mlp.n == 100 and Scene.from_query(s.to_query())[0] == s
 
 
 def test_a_bad_link_parameter_is_dropped_alone() -> None:
-    good = SETTINGS["blobs_step_schedule"].scene().to_query()
+    good = Scene(view="mlp", mlp=SETTINGS["blobs_step_schedule"]).to_query()
     for key, bad in [("m_n", "abc"), ("m_hidden", "1|2|3|4"), ("m_optimizers", "newton:lr=1.0"), ("m_colour", "1")]:
         scene, notices = Scene.from_query({**good, key: bad})
         assert len(notices) == 1 and key in notices[0], notices
         want = SETTINGS["blobs_step_schedule"]
-        got = MLPSettings.of(scene)
+        got = scene.mlp
         if key != "m_colour":
             field = key[2:]
-            assert getattr(got, field) == getattr(MLPSettings(), field)
+            assert getattr(got, field) == getattr(MLPConfig(), field)
             got = replace(got, **{field: getattr(want, field)})
         assert got == want
 
@@ -217,8 +220,8 @@ def test_a_bad_link_parameter_is_dropped_alone() -> None:
 
 
 def test_runs_equal_mlp_train_called_directly(warm_mlp) -> None:
-    s = MLPSettings(steps=120, n=150, compare="optimizers")
-    run = M.run_mlp_scene(s.scene(), parts=())
+    s = MLPConfig(steps=120, n=150, compare="optimizers")
+    run = R.run_mlp_scene(Scene(view="mlp", mlp=s), parts=())
     X, y = mlp.make_dataset("moons", n=150, noise=0.2, seed=0)
     Xt, Xv, yt, yv = mlp.split(X, y, 0.25, 0)
     Xt, Xv, _, _ = mlp.standardize(Xt, Xv)
@@ -235,55 +238,55 @@ def test_runs_equal_mlp_train_called_directly(warm_mlp) -> None:
 
 
 def test_batch_size_comparison_is_full_k_and_one(warm_mlp) -> None:
-    s = MLPSettings(compare="batch_size", batch_size=16, steps=60, optimizers=("sgd:lr=0.1", "adam"))
-    run = M.run_mlp_scene(s.scene(), parts=())
+    s = MLPConfig(compare="batch_size", batch_size=16, steps=60, optimizers=("sgd:lr=0.1", "adam"))
+    run = R.run_mlp_scene(Scene(view="mlp", mlp=s), parts=())
     assert [r.batch_size for r in run.results] == [192, 16, 1]
     assert [r.label for r in run.results] == ["full batch (192)", "mini-batch 16", "batch size 1"]
     assert all(r.optimizer == "sgd" for r in run.results)
-    kw = M.train_kwargs(s, run.data)
+    kw = R.train_kwargs(s, run.data)
     ref = mlp.train(run.data.X, run.data.y, optimizer="sgd", lr=0.1, **{**kw, "batch_size": 1})
     np.testing.assert_array_equal(run.results[2].loss, ref.loss)
 
 
 @pytest.mark.parametrize("compare", list(M.COMPARISONS))
 def test_every_comparison_runs(warm_mlp, compare: str) -> None:
-    s = MLPSettings(compare=compare, steps=30, n=64, batch_size=8, optimizers=("adam", "sgd:lr=0.1"))
-    run = M.run_mlp_scene(s.scene(), parts=M.PARTS)
+    s = MLPConfig(compare=compare, steps=30, n=64, batch_size=8, optimizers=("adam", "sgd:lr=0.1"))
+    run = R.run_mlp_scene(Scene(view="mlp", mlp=s), parts=M.PARTS)
     assert len(run.results) >= 2 and len(set(run.labels)) == len(run.labels)
     assert run.landscape is not None and run.slices and run.interpolations
     assert run.activations and run.gradient_check is not None
     for name in (*M.FIGURES, "data_raw"):
-        fig = M.mlp_figure(s.scene(), run, name, frames=3)
+        fig = FM.mlp_figure(Scene(view="mlp", mlp=s), run, name, frames=3)
         assert fig.layout.title.text
 
 
 def test_landscape_leaves_out_runs_it_cannot_share(warm_mlp) -> None:
-    s = MLPSettings(compare="batch_norm", steps=30, batch_size=32)
-    run = M.run_mlp_scene(s.scene(), parts=("landscape",))
+    s = MLPConfig(compare="batch_norm", steps=30, batch_size=32)
+    run = R.run_mlp_scene(Scene(view="mlp", mlp=s), parts=("landscape",))
     assert len(run.landscape.paths) == 1 and "with batch norm" in run.notes["landscape"]
-    div = MLPSettings(
+    div = MLPConfig(
         steps=30, optimizers=("sgd:lr=0.5", "adam"), init="normal_1", activation="relu", hidden=(32, 32, 32)
     )
-    run = M.run_mlp_scene(div.scene(), parts=("landscape", "slices"))
+    run = R.run_mlp_scene(Scene(view="mlp", mlp=div), parts=("landscape", "slices"))
     assert run.diverged() == [("SGD (lr 0.5)", 9)]
     assert run.landscape.labels == ["Adam (lr 0.001)"]
 
 
 def test_parts_follow_the_figure(warm_mlp) -> None:
-    run = M.run_mlp_scene(MLPSettings(steps=20, figure="activations").scene())
+    run = R.run_mlp_scene(Scene(view="mlp", mlp=MLPConfig(steps=20, figure="activations")))
     assert run.activations and run.landscape is None and run.gradient_check is None
     with pytest.raises(ValueError, match="needs run_mlp_scene"):
-        M.mlp_figure(Scene(view="mlp"), run, "landscape")
+        FM.mlp_figure(Scene(view="mlp"), run, "landscape")
     assert [a.init for a in run.activations] == ["xavier_normal", "normal_0.01", "normal_1"]
-    assert M.add_parts(run, ("gradient_check",)).gradient_check.rel_error < 1e-6
+    assert R.add_parts(run, ("gradient_check",)).gradient_check.rel_error < 1e-6
 
 
 def test_csv_rows(warm_mlp) -> None:
-    scene = MLPSettings(steps=2500, n=64, optimizers=("sgd:lr=0.1", "adam")).scene()
-    run = M.run_mlp_scene(scene)
-    rows = list(M.csv_rows(scene, run))
+    scene = Scene(view="mlp", mlp=MLPConfig(steps=2500, n=64, optimizers=("sgd:lr=0.1", "adam")))
+    run = R.run_mlp_scene(scene)
+    rows = list(MLP.csv_rows(scene, run))
     assert len(rows) == sum(len(r.step) for r in run.results) == 2 * 835  # every 3rd step, and the last
-    assert set(rows[0]) == set(M.CSV_COLUMNS)
+    assert set(rows[0]) == set(MLP.csv_columns)
     assert rows[0]["step"] == 0 and np.isnan(rows[0]["lr"]) and rows[1]["lr"] == 0.1
 
 
@@ -291,9 +294,9 @@ def test_csv_rows(warm_mlp) -> None:
 
 
 def test_presets_show_what_they_say(warm_mlp) -> None:
-    def run(name: str) -> M.MLPRun:
+    def run(name: str) -> R.MLPRun:
         s = M.preset(name)
-        return M.add_parts(M.train_runs(s), M.parts_for([s.figure]))
+        return R.add_parts(R.train_runs(s), R.parts_for([s.figure]))
 
     for name in M.PRESETS:
         assert M.matching_preset(M.preset(name)) == name
@@ -314,7 +317,7 @@ def test_presets_show_what_they_say(warm_mlp) -> None:
     assert free.diverged_at is not None and clipped.diverged_at is None and clipped.data_loss[-1] < 0.1
 
     raw = run("unscaled inputs: standardise!").results
-    fixed = M.train_runs(replace(M.preset("unscaled inputs: standardise!"), standardize=True)).results
+    fixed = R.train_runs(replace(M.preset("unscaled inputs: standardise!"), standardize=True)).results
     assert all(f.data_loss[-1] < r.data_loss[-1] / 2 for f, r in zip(fixed, raw))
 
     without, with_bn = run("batch norm on / off").results
@@ -342,4 +345,4 @@ def test_shipped_mlp_scenes_are_presets() -> None:
     assert set(shipped) >= {"mlp_init_schemes", "mlp_overfitting"}
     for path in shipped.values():
         scene = Scene.from_json(path.read_text(encoding="utf-8"))
-        assert scene.view == "mlp" and M.matching_preset(MLPSettings.of(scene)) is not None
+        assert scene.view == "mlp" and M.matching_preset(scene.mlp) is not None

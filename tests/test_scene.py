@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from optviz.scene import SCENE_VERSION, Display, OptimizerSpec, Scene
+import optviz
+from optviz.config import SCENE_VERSION, Display, MLPConfig, OptimizerSpec, Scene, SurfacesConfig
 from optviz.schedules import Schedule
 
 # Scenes far from the defaults: every field changed somewhere, awkward floats, repeated optimizers,
@@ -17,63 +19,81 @@ from optviz.schedules import Schedule
 SCENES = {
     "default": Scene(),
     "bowl_rotated": Scene(
-        surface="bowl",
-        surface_params=(("kappa", 37.5), ("theta", -math.pi / 7)),
-        start=(-2.123456789012345, 1.1e-7),
-        steps=777,
-        optimizers=(
-            OptimizerSpec("momentum", (("lr", 0.0123), ("momentum", 0.95))),
-            OptimizerSpec("nesterov", (("lr", 0.0123), ("momentum", 0.95))),
+        surfaces=SurfacesConfig(
+            surface="bowl",
+            surface_params=(("kappa", 37.5), ("theta", -math.pi / 7)),
+            start=(-2.123456789012345, 1.1e-7),
+            steps=777,
+            optimizers=(
+                OptimizerSpec("momentum", (("lr", 0.0123), ("momentum", 0.95))),
+                OptimizerSpec("nesterov", (("lr", 0.0123), ("momentum", 0.95))),
+            ),
         ),
         display=Display(theme="dark", font_size=22, aspect="4:3", title="모멘텀 vs 네스테로프, κ=37.5 | a&b=c?"),
     ),
     "noisy_schedule": Scene(
-        surface="saddle",
-        start=(-1.5, 0.0),
-        steps=321,
-        noise=0.2,
-        noise_seed=12345,
-        clip_norm=2.5,
-        l2=1e-3,
-        schedule=Schedule(name="step", boundaries=(50, 150, 300), values=(1.0, 0.3, 0.1, 0.03), warmup_steps=10),
-        optimizers=(
-            OptimizerSpec("sgd", (("lr", 0.05),)),
-            OptimizerSpec("sgd", (("lr", 0.5),)),
-            OptimizerSpec("adam", (("lr", 0.05), ("beta1", 0.8), ("bias_correction", 0.0))),
-            OptimizerSpec("rmsprop", (("lr", 0.01), ("centered", 1.0), ("momentum", 0.3))),
+        surfaces=SurfacesConfig(
+            surface="saddle",
+            start=(-1.5, 0.0),
+            steps=321,
+            noise=0.2,
+            noise_seed=12345,
+            clip_norm=2.5,
+            l2=1e-3,
+            schedule=Schedule(name="step", boundaries=(50, 150, 300), values=(1.0, 0.3, 0.1, 0.03), warmup_steps=10),
+            optimizers=(
+                OptimizerSpec("sgd", (("lr", 0.05),)),
+                OptimizerSpec("sgd", (("lr", 0.5),)),
+                OptimizerSpec("adam", (("lr", 0.05), ("beta1", 0.8), ("bias_correction", 0.0))),
+                OptimizerSpec("rmsprop", (("lr", 0.01), ("centered", 1.0), ("momentum", 0.3))),
+            ),
         ),
         display=Display(theme="print", show_title=False, show_legend=False, log_loss=False, frames=37, fps=9),
     ),
     "cosine_baselines": Scene(
-        surface="rastrigin",
-        steps=2000,
-        schedule=Schedule(name="cosine", end_factor=0.05, decay_steps=1500),
-        optimizers=(
-            OptimizerSpec("random_search", (("seed", 7.0),)),
-            OptimizerSpec("random_local_search", (("step", 0.25), ("seed", 3.0))),
-            OptimizerSpec("newton", (("lr", 0.5),)),
-            OptimizerSpec("adadelta", (("rho", 0.95),)),
+        surfaces=SurfacesConfig(
+            surface="rastrigin",
+            steps=2000,
+            schedule=Schedule(name="cosine", end_factor=0.05, decay_steps=1500),
+            optimizers=(
+                OptimizerSpec("random_search", (("seed", 7.0),)),
+                OptimizerSpec("random_local_search", (("step", 0.25), ("seed", 3.0))),
+                OptimizerSpec("newton", (("lr", 0.5),)),
+                OptimizerSpec("adadelta", (("rho", 0.95),)),
+            ),
         ),
         display=Display(show_3d=True, title="x" * 200),
     ),
     "exponential_staircase": Scene(
-        surface="himmelblau",
-        steps=100_000,
-        schedule=Schedule(name="exponential", decay_rate=0.9, decay_steps=100, staircase=True),
-        optimizers=(OptimizerSpec("adamw", (("weight_decay", 0.3),)), OptimizerSpec("nadam")),
+        surfaces=SurfacesConfig(
+            surface="himmelblau",
+            steps=100_000,
+            schedule=Schedule(name="exponential", decay_rate=0.9, decay_steps=100, staircase=True),
+            optimizers=(OptimizerSpec("adamw", (("weight_decay", 0.3),)), OptimizerSpec("nadam")),
+        )
     ),
     "polynomial": Scene(
-        surface="beale",
-        steps=1,
-        schedule=Schedule(name="polynomial", power=2.0, end_factor=0.0001),
-        optimizers=(OptimizerSpec("amsgrad"), OptimizerSpec("adagrad", (("lr_decay", 0.01),))),
+        surfaces=SurfacesConfig(
+            surface="beale",
+            steps=1,
+            schedule=Schedule(name="polynomial", power=2.0, end_factor=0.0001),
+            optimizers=(OptimizerSpec("amsgrad"), OptimizerSpec("adagrad", (("lr_decay", 0.01),))),
+        )
     ),
 }
 
 
+_SURFACES_KEYS = {"surface", "surface_params", "start", "steps", "schedule", "noise", "noise_seed", "clip_norm", "l2"}
+
+
 def _bad_file(**changes: object) -> str:
+    """The default scene file with `changes`: the surfaces view's settings go into its block."""
     d = Scene().to_dict()
-    d.update(changes)
+    for k, v in changes.items():
+        if k in _SURFACES_KEYS or k == "optimizers":
+            d["surfaces"][k] = v
+        else:
+            d[k] = v
     return json.dumps(d)
 
 
@@ -118,8 +138,8 @@ def test_default_scene_has_a_short_address() -> None:
 
 
 def test_hyperparameters_are_stored_resolved() -> None:
-    d = json.loads(Scene(optimizers=(OptimizerSpec("adam"),)).to_json())
-    assert d["optimizers"] == [
+    d = json.loads(Scene(surfaces=SurfacesConfig(optimizers=(OptimizerSpec("adam"),))).to_json())
+    assert d["surfaces"]["optimizers"] == [
         {"name": "adam", "lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bias_correction": 1.0}
     ]
     assert d["optviz_scene"] == SCENE_VERSION
@@ -143,7 +163,9 @@ def test_display_size() -> None:
         ("null", "must be a JSON object"),
         ('{"steps": 10}', "'optviz_scene'"),
         (_bad_file(colour="red"), "unknown scene key 'colour'"),
-        (_bad_file(optviz_scene=2), "reads scene version 1, got 2"),
+        (_bad_file(optviz_scene=3), "reads scene versions 1 and 2, got 3"),
+        (_bad_file(surfaces=[]), "surfaces must be a JSON object"),
+        (_bad_file(surfaces={"kappa": 3}), "unknown surfaces key 'kappa'"),
         (_bad_file(optviz_scene="1"), "version"),
         (_bad_file(steps=0), "steps must be a whole number from 1 to 100,000"),
         (_bad_file(steps=10**9), "steps"),
@@ -204,7 +226,7 @@ def test_bad_scene_files_raise_one_readable_line(text: str, needle: str) -> None
         ({"surface": "sphere"}, "surface"),
         ({"opt": "adam:lr=abc"}, "opt"),
         ({"opt": "adamx:"}, "optimizer must be one of"),
-        ({"opt": "adam:lr"}, "expected key=value"),
+        ({"opt": "adam:lr"}, "expected hyperparameter=value"),
         ({"opt": ""}, "opt"),
         ({"d_theme": "neon"}, "theme"),
         ({"d_font_size": "100"}, "font_size"),
@@ -220,7 +242,7 @@ def test_bad_scene_files_raise_one_readable_line(text: str, needle: str) -> None
         ({"clip": "0"}, "clip"),
         ({"l2": "inf"}, "l2"),
         ({"view": "3d"}, "view"),
-        ({"v": "2"}, "version 2"),
+        ({"v": "3"}, "version 3"),
         ({"colour": "red"}, "unknown parameter 'colour'"),
     ],
 )
@@ -238,15 +260,15 @@ def test_one_bad_parameter_keeps_the_good_ones() -> None:
         q = dict(good, **{key: bad})
         scene, notices = Scene.from_query(q)
         assert len(notices) == 1 and key in notices[0], notices
-        assert scene.optimizers == SCENES["noisy_schedule"].optimizers
-        assert scene.schedule == SCENES["noisy_schedule"].schedule
+        assert scene.surfaces.optimizers == SCENES["noisy_schedule"].surfaces.optimizers
+        assert scene.surfaces.schedule == SCENES["noisy_schedule"].surfaces.schedule
         assert scene.display == SCENES["noisy_schedule"].display
 
 
 def test_surface_parameters_follow_the_surface_in_the_link() -> None:
     scene, notices = Scene.from_query({"surface": "bowl", "sp": "kappa=50,theta=0.5"})
     assert notices == []
-    assert dict(scene.surface_params) == {"kappa": 50.0, "theta": 0.5}
+    assert dict(scene.surfaces.surface_params) == {"kappa": 50.0, "theta": 0.5}
 
 
 @pytest.mark.parametrize("garbage", ["", " ", "%", "=", ";;", "|||", "nan", "-inf", "1e999", "\x00", "키", "a=b=c"])
@@ -261,4 +283,42 @@ def test_no_query_value_raises(garbage: str) -> None:
 
 def test_query_values_may_be_lists() -> None:
     scene, notices = Scene.from_query({"steps": ["5", "7"], "surface": ["bowl"]})
-    assert notices == [] and scene.steps == 7 and scene.surface == "bowl"
+    assert notices == [] and scene.surfaces.steps == 7 and scene.surfaces.surface == "bowl"
+
+
+# ----------------------------------------------------------------------------- version 1 -> 2
+
+V1_DIR = Path(__file__).parent / "data" / "scenes_v1"
+
+
+@pytest.mark.parametrize("path", sorted(V1_DIR.glob("*.json")), ids=lambda p: p.stem)
+def test_every_shipped_v1_scene_migrates_to_the_shipped_v2_scene(path: Path) -> None:
+    """The version-1 files shipped before the config refactor load, and equal today's version-2 files."""
+    v1 = json.loads(path.read_text())
+    assert v1["optviz_scene"] == 1
+    old = Scene.from_json(path.read_text())
+    new_text = (Path(optviz.__file__).parent / "scenes" / path.name).read_text()
+    assert json.loads(new_text)["optviz_scene"] == SCENE_VERSION == 2
+    assert old == Scene.from_json(new_text)
+    # every v1 field arrived where v2 keeps it
+    assert old.view == v1["view"]
+    assert old.display.to_dict() == v1["display"]
+    if v1["view"] == "surfaces":
+        assert old.surfaces.surface == v1["surface"] and old.surfaces.steps == v1["steps"]
+        assert [o.to_dict() for o in old.surfaces.optimizers] == [
+            {k: float(v) if k != "name" else v for k, v in o.items()} for o in v1["optimizers"]
+        ]
+    else:  # an MLP file carried an unused surfaces block in v1: v2 writes only the MLP block
+        assert old.mlp.to_pairs() == MLPConfig.from_pairs(v1["mlp"]).to_pairs()
+        assert "surfaces" not in json.loads(old.to_json())
+        assert old.mlp.n == v1["mlp"]["n"] and list(old.mlp.hidden) == v1["mlp"]["hidden"]
+
+
+def test_a_v1_link_still_opens() -> None:
+    scene, notices = Scene.from_query({"v": "1", "surface": "bowl", "sp": "kappa=20.0", "steps": "70"})
+    assert notices == []
+    assert (scene.surfaces.surface, scene.surfaces.steps, dict(scene.surfaces.surface_params)["kappa"]) == (
+        "bowl",
+        70,
+        20.0,
+    )

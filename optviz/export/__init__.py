@@ -57,9 +57,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from optviz.scene import Scene, run_scene
+from optviz.config import Scene
+from optviz.views import View, view_of
 
 FORMATS = ("png", "svg", "pdf", "gif", "mp4", "html", "csv", "json")
 STATIC_FORMATS = ("png", "svg", "pdf")
@@ -157,73 +159,33 @@ def scene_name(source: Scene | str | Path, index: int = 0) -> str:
 # ============================================================================ views
 
 
-@dataclass(frozen=True)
-class ViewExporter:
-    """What the exporters need from one view of the page.
-
-    run(scene) -> results: the numbers (run once per scene, shared by every format).
-    figure(scene, results, animate) -> go.Figure: the page's current figure, from its builders.
-    rows(scene, results) -> iterable of dicts with the keys `columns`: the CSV.
-    """
-
-    run: Callable[[Scene], Any]
-    figure: Callable[[Scene, Any, bool], Any]
-    rows: Callable[[Scene, Any], Iterable[Mapping[str, Any]]]
-    columns: tuple[str, ...]
+def view_exporter(scene: Scene) -> View:
+    """The view that draws the scene (`optviz.views`): its run, figure and CSV rows."""
+    return view_of(scene)
 
 
-_VIEWS: dict[str, ViewExporter] = {}
+def _export_figure(view: View, scene: Scene, results: Any, animate: bool) -> Any:
+    """The scene's figure; a still one (MLP curves, histograms, ...) as a one-frame animation when
+    animating, so that gif and mp4 work for every scene (`optviz export --all` asks each one)."""
+    fig = view.figure(scene, results, animate=animate)
+    if animate and not fig.frames:
+        _still_frame(fig)
+    return fig
 
 
-def register_view(view: str, exporter: ViewExporter) -> None:
-    """Make scenes with `scene.view == view` exportable (the MLP view registers itself here)."""
-    _VIEWS[view] = exporter
-
-
-def view_exporter(scene: Scene) -> ViewExporter:
-    """The exporter of the scene's view, or ExportError when that view has none yet."""
-    if scene.view == "mlp":
-        import optviz.mlp.scene  # noqa: F401  (registers the MLP view's exporter on import)
-    try:
-        return _VIEWS[scene.view]
-    except KeyError:
-        if scene.view == "mlp":
-            raise ExportError("the MLP view's export is not available yet") from None
-        raise ExportError(f"no exporter for the {scene.view!r} view") from None
-
-
-def _surfaces_figure(scene: Scene, results: Any, animate: bool) -> Any:
-    from optviz import figures  # plotly import, deferred so that `import optviz` stays light
-
-    # scene_figure (trajectory + loss sharing one animation) is the page's figure where it exists.
-    build = getattr(figures, "scene_figure", None) or figures.trajectory_figure
-    return build(scene, results, animate=animate)
-
-
-def _surfaces_rows(scene: Scene, results: Any) -> Iterator[dict[str, Any]]:
-    """One row per optimizer and point: step 0 is the start; lr is the one used by that step."""
-    for label, r in zip(scene.labels(), results):
-        for i in range(r.path.shape[0]):
-            lr = float(r.lr[i - 1]) if i else math.nan
-            yield {
-                "step": i,
-                "optimizer": label,
-                "x": float(r.path[i, 0]),
-                "y": float(r.path[i, 1]),
-                "loss": float(r.loss[i]),
-                "lr": lr,
+def _still_frame(fig: Any) -> None:
+    """One frame, no counter, and an invisible one-step slider (the exporter reads the counter
+    text from the slider)."""
+    fig.frames = [go.Frame(data=list(fig.data), name="still")]
+    fig.update_layout(
+        sliders=[
+            {
+                "visible": False,
+                "currentvalue": {"prefix": ""},
+                "steps": [{"label": "", "method": "skip", "args": [["still"]]}],
             }
-
-
-register_view(
-    "surfaces",
-    ViewExporter(
-        run=run_scene,
-        figure=_surfaces_figure,
-        rows=_surfaces_rows,
-        columns=("step", "optimizer", "x", "y", "loss", "lr"),
-    ),
-)
+        ]
+    )
 
 
 # ============================================================================ browser
@@ -445,7 +407,7 @@ def static_figure(scene: Scene, results: Any = None) -> Any:
     """The scene's current figure as a still picture, exactly what png, svg and pdf render."""
     view = view_exporter(scene)
     results = view.run(scene) if results is None else results
-    return prepare_figure(view.figure(scene, results, False), scene, keep_animation=False)
+    return prepare_figure(_export_figure(view, scene, results, False), scene, keep_animation=False)
 
 
 def animation_timing(display: Any, fps: float | None = None, seconds: float | None = None) -> tuple[int, float]:
@@ -466,7 +428,8 @@ def animated_figure(scene: Scene, results: Any, frames: int, fps: float) -> Any:
     """The builder's animated figure with `frames` frames, prepared for export (controls still in)."""
     view = view_exporter(scene)
     display = replace(scene.display, frames=int(frames), fps=max(1, min(60, round(fps))))
-    return prepare_figure(view.figure(replace(scene, display=display), results, True), scene, keep_animation=True)
+    fig = _export_figure(view, replace(scene, display=display), results, True)
+    return prepare_figure(fig, scene, keep_animation=True)
 
 
 # ============================================================================ the animation fast path
@@ -1219,15 +1182,15 @@ def _write_mp4(frames: Iterable[Image.Image], path: Path, fps: float, size: tupl
         raise ExportError(f"ffmpeg failed (exit {code}): {err.strip().splitlines()[-1] if err.strip() else ''}")
 
 
-def _csv_text(view: ViewExporter, scene: Scene, results: Any) -> str:
+def _csv_text(view: View, scene: Scene, results: Any) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(view.columns)
-    for row in view.rows(scene, results):
+    w.writerow(view.csv_columns)
+    for row in view.csv_rows(scene, results):
         w.writerow(
             [
                 "" if isinstance(v, float) and math.isnan(v) else (repr(v) if isinstance(v, float) else v)
-                for v in (row[c] for c in view.columns)
+                for v in (row[c] for c in view.csv_columns)
             ]
         )
     return buf.getvalue()
@@ -1297,7 +1260,7 @@ def _render(
     if fmt == "csv":
         return _csv_text(view, scene, results).encode()
     if fmt == "html":
-        return _html_text(scene, view.figure(scene, results, True)).encode()
+        return _html_text(scene, _export_figure(view, scene, results, True)).encode()
     width, height = scene.display.size
     if fmt in STATIC_FORMATS:
         fig = static_figure(scene, results)
@@ -1529,7 +1492,6 @@ __all__ = [
     "Browser",
     "ExportError",
     "SceneFileError",
-    "ViewExporter",
     "animated_figure",
     "animation_timing",
     "export",
@@ -1538,7 +1500,6 @@ __all__ = [
     "find_browser",
     "load_scene",
     "parse_formats",
-    "register_view",
     "scene_name",
     "shipped_scenes",
     "static_figure",

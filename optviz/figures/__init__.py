@@ -48,8 +48,8 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from optviz.api import Result
+from optviz.config import Display, Scene
 from optviz.optimizers import OPTIMIZERS
-from optviz.scene import Display, Scene
 from surfaces import Surface, get_surface
 
 # Okabe-Ito, ordered so that the five default optimizers get the five most distinct colours on a
@@ -148,15 +148,15 @@ def frame_indices(n_points: int, frames: int) -> np.ndarray:
 
 def scene_title(scene: Scene) -> str:
     """The automatic title: surface, steps, and the shared settings that are not defaults."""
-    surf = get_surface(scene.surface)
-    parts = [f"{surf.title}", f"{scene.steps:,} steps"]
-    sp = dict(scene.surface_params)
+    surf = get_surface(scene.surfaces.surface)
+    parts = [f"{surf.title}", f"{scene.surfaces.steps:,} steps"]
+    sp = dict(scene.surfaces.surface_params)
     if surf.name == "bowl":
         parts.append(f"κ = {sp['kappa']:g}" + (f", θ = {sp['theta']:.2g}" if sp["theta"] else ""))
-    if scene.schedule.name != "constant":
-        parts.append(f"{scene.schedule.name} lr schedule")
-    if scene.noise:
-        parts.append(f"gradient noise σ = {scene.noise:g}")
+    if scene.surfaces.schedule.name != "constant":
+        parts.append(f"{scene.surfaces.schedule.name} lr schedule")
+    if scene.surfaces.noise:
+        parts.append(f"gradient noise σ = {scene.surfaces.noise:g}")
     return " · ".join(parts)
 
 
@@ -164,7 +164,7 @@ def scene_title(scene: Scene) -> str:
 
 
 def _surface(scene: Scene) -> Surface:
-    return get_surface(scene.surface)
+    return get_surface(scene.surfaces.surface)
 
 
 def _f_star(surf: Surface) -> float | None:
@@ -177,12 +177,12 @@ def _theme(display: Display) -> dict[str, Any]:
 
 
 def _check(scene: Scene, results: Sequence[Result]) -> None:
-    if len(results) != len(scene.optimizers):
+    if len(results) != len(scene.surfaces.optimizers):
         raise ValueError(
-            f"results: expected one per optimizer of the scene ({len(scene.optimizers)}), got {len(results)}"
+            f"results: expected one per optimizer of the scene ({len(scene.surfaces.optimizers)}), got {len(results)}"
         )
-    for spec, r in zip(scene.optimizers, results):
-        if r.optimizer != spec.name or r.surface != scene.surface:
+    for spec, r in zip(scene.surfaces.optimizers, results):
+        if r.optimizer != spec.name or r.surface != scene.surfaces.surface:
             raise ValueError(f"results do not belong to this scene: {r.optimizer} on {r.surface}")
 
 
@@ -403,7 +403,7 @@ def _landscape_layers(scene: Scene, xref: str, yref: str) -> tuple[dict[str, Any
     would halve the frame rate.  A path shape and an image are drawn once and stay.
     """
     surf = _surface(scene)
-    land = landscape(surf.name, scene.surface_params)
+    land = landscape(surf.name, scene.surfaces.surface_params)
     lines = {
         "type": "path",
         "path": land.svg_path,
@@ -417,7 +417,7 @@ def _landscape_layers(scene: Scene, xref: str, yref: str) -> tuple[dict[str, Any
     }
     (x0, x1), (y0, y1) = surf.bounds
     image = {
-        "source": _landscape_png(surf.name, scene.surface_params, scene.display.theme),
+        "source": _landscape_png(surf.name, scene.surfaces.surface_params, scene.display.theme),
         "xref": xref,
         "yref": yref,
         "x": x0,
@@ -440,7 +440,7 @@ def _click_grid_trace(scene: Scene, xref: str, yref: str) -> dict[str, Any]:
     (x0, x1), (y0, y1) = surf.bounds
     gx, gy = np.meshgrid(np.linspace(x0, x1, CLICK_GRID), np.linspace(y0, y1, CLICK_GRID))
     gx, gy = gx.ravel(), gy.ravel()
-    f = surf.f(gx, gy, **dict(scene.surface_params))
+    f = surf.f(gx, gy, **dict(scene.surfaces.surface_params))
     return {
         "type": "scatter",
         "mode": "markers",
@@ -489,7 +489,7 @@ def _landmark_traces(scene: Scene, xref: str, yref: str) -> list[dict[str, Any]]
 
 
 def _start_trace(scene: Scene, xref: str, yref: str) -> dict[str, Any]:
-    x, y = scene.start_point
+    x, y = scene.surfaces.start_point
     return {
         "type": "scatter",
         "mode": "markers",
@@ -652,7 +652,7 @@ def _traj_panel(
     lookahead: bool,
 ) -> _Panel:
     surf = _surface(scene)
-    labels = scene.labels()
+    labels = scene.surfaces.labels()
     panel = _Panel(hold_static=True)
     lines, image = _landscape_layers(scene, xref, yref)
     panel.images.append(image)
@@ -855,7 +855,7 @@ def _value_axis(values: Sequence[np.ndarray], log: bool, title: str) -> dict[str
 
 def _loss_panel(scene: Scene, results: Sequence[Result], idx: np.ndarray | None, xref: str, yref: str) -> _Panel:
     ys, _, _ = _loss_values(scene, results)
-    labels = scene.labels()
+    labels = scene.surfaces.labels()
     panel = _Panel()
     for k, (y, label) in enumerate(zip(ys, labels)):
         panel.add(
@@ -1057,10 +1057,10 @@ def _base_layout(scene: Scene, height: int) -> dict[str, Any]:
         "meta": {
             "optviz": "figure",
             "auto_title": scene_title(scene),
-            "surface": scene.surface,
-            "surface_params": [list(p) for p in scene.surface_params],
+            "surface": scene.surfaces.surface,
+            "surface_params": [list(p) for p in scene.surfaces.surface_params],
         },
-        "uirevision": scene.surface,
+        "uirevision": scene.surfaces.surface,
     }
 
 
@@ -1107,7 +1107,7 @@ def loss_figure(scene: Scene, results: list[Result], *, animate: bool = True) ->
     layout = _base_layout(scene, 420)
     layout["title"]["text"] = f"Loss · {scene_title(scene)}"
     layout["meta"]["auto_title"] = layout["title"]["text"]
-    layout["xaxis"] = {"title": {"text": "step"}, "range": [0, scene.steps], "zeroline": False}
+    layout["xaxis"] = {"title": {"text": "step"}, "range": [0, scene.surfaces.steps], "zeroline": False}
     layout["yaxis"] = _value_axis(_loss_values(scene, results)[0], log, ytitle)
     if idx is not None:
         layout.update(_animation_controls(scene.display, idx, 0.0, -0.18, 0.3))
@@ -1144,7 +1144,7 @@ def scene_figure(
         "domain": [split + 0.09, 1.0],
         "anchor": "y2",
         "title": {"text": "step"},
-        "range": [0, scene.steps],
+        "range": [0, scene.surfaces.steps],
         "zeroline": False,
     }
     layout["yaxis2"] = {"anchor": "x2", **_value_axis(_loss_values(scene, results)[0], log, ytitle)}
@@ -1174,9 +1174,9 @@ def surface3d_figure(scene: Scene, results: list[Result]) -> go.Figure:
     """
     _check(scene, results)
     surf = _surface(scene)
-    sp = dict(scene.surface_params)
+    sp = dict(scene.surfaces.surface_params)
     xs, ys, z = surf.grid(SURFACE3D_GRID, **sp)
-    land = landscape(surf.name, scene.surface_params)
+    land = landscape(surf.name, scene.surfaces.surface_params)
     if land.log:
         base, delta = land.f_base, 10.0 ** land.levels[0]
         zt = np.log10(np.maximum(z - base, 0.0) + delta)
@@ -1201,7 +1201,7 @@ def surface3d_figure(scene: Scene, results: list[Result]) -> go.Figure:
         }
     ]
     (x0, x1), (y0, y1) = surf.bounds
-    for k, (r, label) in enumerate(zip(results, scene.labels())):
+    for k, (r, label) in enumerate(zip(results, scene.surfaces.labels())):
         inside = (r.path[:, 0] >= x0) & (r.path[:, 0] <= x1) & (r.path[:, 1] >= y0) & (r.path[:, 1] <= y1)
         m = len(r.path) if inside.all() else max(int(np.argmin(inside)), 1)
         p = r.path[:m]
@@ -1234,7 +1234,7 @@ def surface3d_figure(scene: Scene, results: list[Result]) -> go.Figure:
         },
         "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
         "meta": {"optviz": "figure", "auto_title": f"{surf.title} in 3D", "bottom": 10},
-        "uirevision": scene.surface,
+        "uirevision": scene.surfaces.surface,
     }
     fig = go.Figure({"data": data, "layout": layout}, _validate=False)
     return apply_display(fig, scene.display)
@@ -1262,7 +1262,7 @@ def _line_figure(
     layout = {
         "title": {"text": title, "x": 0.0, "xanchor": "left", "pad": {"l": 12}},
         "height": 380,
-        "xaxis": {"title": {"text": "step"}, "range": [0, scene.steps], "zeroline": False},
+        "xaxis": {"title": {"text": "step"}, "range": [0, scene.surfaces.steps], "zeroline": False},
         "yaxis": _value_axis([y for _, _, y, _ in series], True, ytitle),
         "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
         "hovermode": "closest",
@@ -1294,14 +1294,14 @@ def lr_figure(scene: Scene, results: list[Result]) -> go.Figure:
     _check(scene, results)
     series = []
     skipped = []
-    for k, (r, label) in enumerate(zip(results, scene.labels())):
+    for k, (r, label) in enumerate(zip(results, scene.surfaces.labels())):
         if r.lr.size == 0 or not np.all(np.isfinite(r.lr)):
             skipped.append(label)
             continue
         name = label + (" (perturbation σ)" if r.optimizer == "random_local_search" else "")
         series.append((k, name, r.lr, {}))
     note = f"no step size: {', '.join(skipped)}" if skipped else ""
-    sched = scene.schedule.name
+    sched = scene.surfaces.schedule.name
     return _line_figure(scene, f"Learning rate per step · {sched} schedule", "learning rate ηₜ", series, note)
 
 
@@ -1315,7 +1315,7 @@ def effective_lr_figure(scene: Scene, results: list[Result]) -> go.Figure:
     _check(scene, results)
     series = []
     skipped = []
-    for k, (r, label) in enumerate(zip(results, scene.labels())):
+    for k, (r, label) in enumerate(zip(results, scene.surfaces.labels())):
         if OPTIMIZERS[r.optimizer].gradient_free or r.grad.shape[0] == 0:
             skipped.append(label)
             continue
@@ -1343,7 +1343,7 @@ def results_table(scene: Scene, results: list[Result]) -> list[dict[str, Any]]:
     f_star = _f_star(surf)
     mins = np.array([[p.x, p.y] for p in surf.minima]) if surf.minima else None
     rows = []
-    for r, label in zip(results, scene.labels()):
+    for r, label in zip(results, scene.surfaces.labels()):
         final = r.path[-1]
         dist = nearest = None
         if mins is not None:

@@ -12,6 +12,7 @@
     grad_norm_figure              ||dL/dW_l|| per layer over training (C21)
     lr_figure                     the learning rate of every step (C17)
     gradient_check_figure         backprop against finite differences, one dot per parameter (C14)
+    mlp_figure                    a scene's figure by name, from its MLPRun, the scene's display applied
 
 Every builder reads only what `optviz.mlp` returned (results, landscapes, statistics); the
 decision boundary evaluates the trained network on a grid (`optviz.mlp.decision_frames`) but
@@ -31,11 +32,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from optviz.figures import COLORS
+from optviz.config import Scene, run_labels
+from optviz.config.mlp import COMPARISONS, DATASET_TITLES, DECISION_RESOLUTION, FIGURE_TITLES, FIGURES, MLPConfig
+from optviz.figures import COLORS, apply_display
 from optviz.mlp.data import one_hot
 from optviz.mlp.landscape import Landscape, Slice1D
 from optviz.mlp.model import ACTIVATION_TITLES, INIT_TITLES, ActivationStats
 from optviz.mlp.train import GradientCheck, MLPResult, decision_frames
+from optviz.runs.mlp import MLPRun, parts_for
+from optviz.validate import check_choice
 
 # Classes: their own colours and marker symbols (shape too, for readers who cannot tell colours apart).
 CLASS_COLORS: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
@@ -705,3 +710,100 @@ def gradient_check_figure(check: GradientCheck) -> go.Figure:
     fig.update_xaxes(title=f"numerical: (L(θ+h) − L(θ−h)) / 2h, h = {check.step:g}")
     fig.update_yaxes(title="analytic (backprop)", scaleanchor="x", scaleratio=1)
     return _base_layout(fig, f"gradient check: relative error {check.rel_error:.1e}", 460)
+
+
+# ----------------------------------------------------------------------------- the view's figures, from a scene
+
+
+def scene_title(s: MLPConfig) -> str:
+    """'two moons · 16-16 tanh · Xavier normal': the context line of a figure's title."""
+    net = "-".join(map(str, s.hidden)) + f" {ACTIVATION_TITLES[s.activation]}"
+    parts = [DATASET_TITLES[s.dataset], net]
+    if s.compare != "init":
+        parts.append(INIT_TITLES[s.init])
+    return " · ".join(parts)
+
+
+def describe(s: MLPConfig) -> str:
+    """One sentence for the page: the data, the network and what the panels compare."""
+    data = f"{DATASET_TITLES[s.dataset]}, {s.n} points, noise {s.noise:g}"
+    net = "-".join(map(str, s.hidden)) + f" {ACTIVATION_TITLES[s.activation]}, {INIT_TITLES[s.init]} init"
+    what = COMPARISONS[s.compare][1]
+    if s.compare != "optimizers":
+        what += f"; every panel trains {run_labels(s.optimizers[:1], detailed=True)[0]}"
+    return f"{data} · {net}.  Side by side: {what}."
+
+
+def mlp_figure(
+    scene: Scene,
+    run: MLPRun,
+    name: str | None = None,
+    *,
+    animate: bool = True,
+    frames: int | None = None,
+    height: int | None = None,
+) -> Any:
+    """The page's figure `name` (default: the scene's `figure`) with the scene's display applied.
+
+    animate: keep the decision boundary's frames (`frames`, default display.frames, at most
+    200); without, only its final picture (the last frame is the same either way).  Raises
+    ValueError when the run lacks the part the figure needs (see `parts_for`).
+    """
+    s = run.settings
+    name = s.figure if name is None else check_choice("figure", name, (*FIGURES, "data_raw"))
+    d = scene.display
+    results = run.results
+    if name == "boundary":
+        fig = decision_boundary_figure(
+            results,
+            frames=min(max(d.frames if frames is None else frames, 2), 200) if animate else 2,
+            resolution=DECISION_RESOLUTION,
+        )
+    elif name == "curves":
+        fig = loss_curves_figure(results, log_y=d.log_loss)
+    elif name == "lr":
+        fig = lr_figure(results)
+    elif name == "gradients":
+        fig = grad_norm_figure(results)
+    elif name == "data":
+        fig = data_figure(run.data.X, run.data.y, run.data.X_val, run.data.y_val, title=_data_title(run))
+    elif name == "data_raw":
+        data = run.data
+        fig = data_figure(data.X_raw, data.y, data.X_val_raw, data.y_val, title=_data_title(run, raw=True))
+    elif name == "one_hot":
+        fig = one_hot_figure(run.data.X, run.data.y, run.data.n_classes)
+    else:
+        attr = {"slices": "slices", "interpolation": "interpolations", "landscape": "landscape"}.get(name, name)
+        value = getattr(run, attr)
+        if not value:
+            raise ValueError(f"the {FIGURE_TITLES[name]} figure needs run_mlp_scene(..., parts={parts_for([name])})")
+        if name == "landscape":
+            fig = landscape_figure(value, log=d.log_loss)
+        elif name == "slices":
+            fig = slice_figure(value)
+        elif name == "interpolation":
+            fig = slice_figure(value)
+            _retitle(fig, "from init to the end: L((1 − a)·θ₀ + a·θ_final)")
+        elif name == "activations":
+            fig = activation_histograms_figure(value)
+        else:
+            fig = gradient_check_figure(value)
+    meta = dict(fig.layout.meta or {})
+    if name in ("boundary", "curves", "lr", "landscape", "activations", "gradients"):  # the wide ones
+        meta["auto_title"] = f"{meta.get('auto_title', '')} · {scene_title(s)}"
+    meta["bottom"] = fig.layout.margin.b or 50  # apply_display keeps the room of the slider / legend below
+    fig.update_layout(meta=meta)
+    if height is not None:
+        fig.update_layout(height=height)
+    return apply_display(fig, d)
+
+
+def _retitle(fig: Any, title: str) -> None:
+    fig.update_layout(title={"text": title}, meta={**(fig.layout.meta or {}), "auto_title": title})
+
+
+def _data_title(run: MLPRun, raw: bool = False) -> str:
+    s = run.settings
+    if raw:
+        return f"as generated: x · {s.scale:g} + {s.shift:g}"
+    return "what the network sees: " + ("standardised" if s.standardize else "the raw inputs")

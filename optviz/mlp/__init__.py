@@ -10,9 +10,12 @@ gradient check, loss landscapes and activation statistics.  No streamlit here.
 
 Modules: `data` (datasets, split, standardize, one_hot), `model` (layout, init, Numba
 forward/backward, activation statistics), `train` (train, compare, gradient_check,
-decision frames), `landscape` (planes, 1D/2D slices); `optviz.mlp.scene` (imported on its own)
-holds the MLP view of the page: its settings, runs, figures and export hook.
+decision frames), `landscape` (planes, 1D/2D slices).  The model imports nothing above the engine:
+the MLP view's settings are `optviz.config.mlp`, its runs `optviz.runs.mlp`, its figures
+`optviz.figures.mlp`.
 """
+
+import numpy as np
 
 from optviz.mlp.data import DATASETS, make_dataset, one_hot, split, standardize
 from optviz.mlp.landscape import DIRECTIONS, SLICE_DIRECTIONS, Landscape, Plane, Slice1D, landscape, loss_slice
@@ -37,8 +40,31 @@ from optviz.mlp.train import (
     gradient_check,
     minibatch_indices,
     train,
-    warmup,
 )
+
+
+def warmup(include_surfaces: bool = False) -> None:
+    """Compile (or load from the cache) the MLP kernels once, so the first real call is fast.
+
+    include_surfaces also warms the surface kernel, with the MLP kernels compiling in a second
+    process meanwhile (`optviz.api.compile_mlp_in_background`): the page's start-up.
+    """
+    helper = None
+    if include_surfaces:
+        from optviz import api
+
+        helper = api.compile_mlp_in_background()
+        api.warmup()
+        if helper is not None:
+            helper.wait()
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]])
+    y = np.array([0, 1, 0, 1])
+    r = train(X, y, hidden=(2,), steps=2, val_fraction=0.5, lr=0.01)
+    r.predict_proba(X)
+    landscape(r, directions="random", resolution=2)
+    gradient_check(X, y, hidden=(2,))
+    activation_stats(hidden=(2,), n=2)
+
 
 __all__ = [
     "ACTIVATIONS",

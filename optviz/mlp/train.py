@@ -800,17 +800,3 @@ def decision_frames(
     grid = np.c_[gx.ravel(), gy.ravel()]
     proba = result.predict_proba(grid, rows).reshape(len(rows), res, res, result.net.n_out)
     return DecisionFrames(xs, ys, proba, result.step[rows], rows)
-
-
-def warmup() -> None:
-    """Compile (or load from the cache) the MLP kernels once, so the first real call is fast."""
-    from optviz.mlp.landscape import landscape
-    from optviz.mlp.model import activation_stats
-
-    X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]])
-    y = np.array([0, 1, 0, 1])
-    r = train(X, y, hidden=(2,), steps=2, val_fraction=0.5, lr=0.01)
-    r.predict_proba(X)
-    landscape(r, directions="random", resolution=2)
-    gradient_check(X, y, hidden=(2,))
-    activation_stats(hidden=(2,), n=2)

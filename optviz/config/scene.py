@@ -1,15 +1,21 @@
-"""A scene: everything that determines a picture, as one frozen, versioned, hashable config.
+"""A scene: everything that determines a picture, as one frozen, versioned, typed config.
 
-The app reads its widgets into a `Scene`, the exporters read scene files into one, and both
-call the same pure functions on it (`run_scene`, the figure builders), so what a lecturer sees
-is what the export writes.  A scene travels three ways:
+    Scene(view, surfaces: SurfacesConfig, mlp: MLPConfig, display: Display)
+
+The page reads its widgets into a `Scene`, the exporters read scene files into one, and both
+call the same view (`optviz.views`) on it, so what a lecturer sees is what the export writes.
+A scene travels three ways, through one codec:
 
     Scene.to_json() / Scene.from_json(text)      scene files (strict: a bad file is an error)
     Scene.to_query() / Scene.from_query(params)  the page URL (lenient: a bad parameter falls
                                                  back to its default, with a notice)
 
-Hyperparameters are stored resolved (every value, not only the changed ones), so a scene file
-reproduces its picture even if a default changes in a later version.
+Version 2 (this one) nests each view's settings: {"optviz_scene": 2, "view", "display",
+"surfaces": {...}, "mlp": {...}}, and a file writes only the block of its view (plus the other
+one if it differs from the defaults).  Version-1 files (every surfaces field at the top, the MLP
+settings as flat pairs) and version-1 links are migrated on reading (`migrate_v1`).  The URL keys
+are the same in both versions: surface, sp, start, steps, opt, sched, noise, seed, clip, l2, the
+display's d_<field> and the MLP's m_<setting>.
 """
 
 from __future__ import annotations
@@ -19,41 +25,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from optviz.api import MAX_STEPS, Result, check_steps, compare
-from optviz.optimizers import OPTIMIZERS, get_optimizer
-from optviz.schedules import SCHEDULE_NAMES, Schedule
-from surfaces import SURFACES, get_surface
+from optviz.api import MAX_STEPS, check_steps
+from optviz.config.mlp import MLPConfig
+from optviz.config.spec import OptimizerSpec, decode_optimizer, encode_optimizer, run_labels
+from optviz.schedules import Schedule
+from optviz.validate import check_choice, check_mapping, check_number, check_whole, is_finite
+from surfaces import get_surface
 
-SCENE_VERSION = 1
+SCENE_VERSION = 2
 VIEWS = ("surfaces", "mlp")
 THEMES = ("light", "dark", "print")
 ASPECTS = ("16:9", "4:3")
-
-
-@dataclass(frozen=True)
-class OptimizerSpec:
-    """One optimizer of a comparison with its resolved hyperparameters (name, value) pairs."""
-
-    name: str
-    hyperparams: tuple[tuple[str, float], ...] = ()
-
-    def __post_init__(self) -> None:
-        resolved = get_optimizer(self.name).resolve(**dict(self.hyperparams))
-        object.__setattr__(self, "hyperparams", tuple(resolved.items()))
-
-    @property
-    def kwargs(self) -> dict[str, float]:
-        return dict(self.hyperparams)
-
-    def label(self, index: int | None = None, duplicates: bool = False) -> str:
-        """Legend label: the optimizer's title, plus its lr (and a number) when names repeat."""
-        title = OPTIMIZERS[self.name].title
-        if not duplicates:
-            return title
-        lr = self.kwargs.get("lr")
-        extra = f" lr={lr:g}" if lr is not None else ""
-        return f"{title}{extra} #{index + 1}" if index is not None else f"{title}{extra}"
-
+MAX_OPTIMIZERS = 12
 
 DEFAULT_OPTIMIZERS = (
     OptimizerSpec("sgd", (("lr", 1e-3),)),
@@ -81,8 +64,8 @@ class Display:
     fps: int = 20
 
     def __post_init__(self) -> None:
-        _choice("theme", self.theme, THEMES)
-        _choice("aspect", self.aspect, ASPECTS)
+        check_choice("theme", self.theme, THEMES)
+        check_choice("aspect", self.aspect, ASPECTS)
         _int_range("font_size", self.font_size, 8, 40)
         _int_range("frames", self.frames, 2, 500)
         _int_range("fps", self.fps, 1, 60)
@@ -97,12 +80,23 @@ class Display:
         """Export size in CSS pixels (multiplied by the PNG scale)."""
         return (1280, 720) if self.aspect == "16:9" else (1024, 768)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Display:
+        d = dict(check_mapping("display", d))
+        allowed = {f.name for f in fields(cls)}
+        bad = sorted(set(d) - allowed)
+        if bad:
+            raise ValueError(f"unknown display key {bad[0]!r}; allowed: {', '.join(sorted(allowed))}")
+        return cls(**d)
+
 
 @dataclass(frozen=True)
-class Scene:
-    """Everything that determines a picture.  Construct with keywords; every field is validated."""
+class SurfacesConfig:
+    """The surfaces view: a surface, a start, shared run options and the optimizers that race."""
 
-    view: str = "surfaces"
     surface: str = "rosenbrock"
     surface_params: tuple[tuple[str, float], ...] = ()
     start: tuple[float, float] | None = None  # None: the surface's default start
@@ -113,12 +107,8 @@ class Scene:
     clip_norm: float | None = None
     l2: float = 0.0
     optimizers: tuple[OptimizerSpec, ...] = DEFAULT_OPTIMIZERS
-    display: Display = field(default_factory=Display)
-    mlp: tuple[tuple[str, Any], ...] = ()  # MLP view settings: optviz.mlp.scene.MLPSettings.to_pairs()
-    version: int = SCENE_VERSION
 
     def __post_init__(self) -> None:
-        _choice("view", self.view, VIEWS)
         surf = get_surface(self.surface)
         sp = surf.pack(**dict(self.surface_params))
         object.__setattr__(self, "surface_params", tuple((p.name, float(v)) for p, v in zip(surf.params, sp)))
@@ -127,7 +117,7 @@ class Scene:
                 start = (float(self.start[0]), float(self.start[1]))
             except (TypeError, ValueError, IndexError):
                 raise ValueError(f"start must be a pair of numbers (x, y), got {self.start!r}") from None
-            if len(self.start) != 2 or not all(map(_finite, start)):
+            if len(self.start) != 2 or not all(map(is_finite, start)):
                 raise ValueError(f"start must be a pair of finite numbers (x, y), got {self.start!r}")
             object.__setattr__(self, "start", start)
         check_steps(self.steps)
@@ -139,25 +129,18 @@ class Scene:
         _float_range("l2", self.l2, 0.0, 1e3)
         if not self.optimizers:
             raise ValueError("optimizers must name at least one optimizer")
-        if len(self.optimizers) > 12:
-            raise ValueError("optimizers: at most 12 at once")
+        if len(self.optimizers) > MAX_OPTIMIZERS:
+            raise ValueError(f"optimizers: at most {MAX_OPTIMIZERS} at once")
         opts = tuple(o if isinstance(o, OptimizerSpec) else OptimizerSpec(*o) for o in self.optimizers)
         object.__setattr__(self, "optimizers", opts)
-        if not isinstance(self.display, Display):
-            raise ValueError("display must be a Display")
-        object.__setattr__(self, "mlp", _mlp_pairs(self.view, self.mlp))
-        if self.version != SCENE_VERSION:
-            raise ValueError(f"version: this optviz reads scene version {SCENE_VERSION}, got {self.version!r}")
 
-    # ----------------------------------------------------------------- derived values
     @property
     def start_point(self) -> tuple[float, float]:
         return self.start if self.start is not None else get_surface(self.surface).start
 
     def labels(self) -> list[str]:
         """One legend label per optimizer (numbered when an optimizer appears twice)."""
-        names = [o.name for o in self.optimizers]
-        return [o.label(i, names.count(o.name) > 1) for i, o in enumerate(self.optimizers)]
+        return run_labels(self.optimizers)
 
     def run_options(self) -> dict[str, Any]:
         """The shared keyword arguments of `optviz.run` for this scene."""
@@ -172,11 +155,8 @@ class Scene:
             "l2": self.l2,
         }
 
-    # ----------------------------------------------------------------- JSON
     def to_dict(self) -> dict[str, Any]:
         return {
-            "optviz_scene": self.version,
-            "view": self.view,
             "surface": self.surface,
             "surface_params": dict(self.surface_params),
             "start": list(self.start) if self.start is not None else None,
@@ -186,31 +166,19 @@ class Scene:
             "noise_seed": self.noise_seed,
             "clip_norm": self.clip_norm,
             "l2": self.l2,
-            "optimizers": [{"name": o.name, **o.kwargs} for o in self.optimizers],
-            "display": {f.name: getattr(self.display, f.name) for f in fields(Display)},
-            "mlp": dict(self.mlp),
+            "optimizers": [o.to_dict() for o in self.optimizers],
         }
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
-
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Scene:
+    def from_dict(cls, d: Mapping[str, Any]) -> SurfacesConfig:
         """Strict: unknown keys and bad values raise ValueError naming them."""
-        if not isinstance(d, Mapping):
-            raise ValueError("a scene must be a JSON object")
-        d = dict(d)
-        version = d.pop("optviz_scene", None)
-        if version is None:
-            raise ValueError("not an optviz scene: the key 'optviz_scene' (the format version) is missing")
-        allowed = {f.name for f in fields(cls)} - {"version"}
-        unknown = sorted(set(d) - allowed)
+        kw = dict(check_mapping("surfaces", d))
+        allowed = {f.name for f in fields(cls)}
+        unknown = sorted(set(kw) - allowed)
         if unknown:
-            raise ValueError(f"unknown scene key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
-        kw: dict[str, Any] = dict(d)
-        kw["version"] = version
+            raise ValueError(f"unknown surfaces key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
         if "surface_params" in kw:
-            kw["surface_params"] = tuple(_mapping("surface_params", kw["surface_params"]).items())
+            kw["surface_params"] = tuple(check_mapping("surface_params", kw["surface_params"]).items())
         if kw.get("start") is not None:
             if not isinstance(kw["start"], (list, tuple)):
                 raise ValueError(f"start must be a pair of numbers [x, y] or null, got {kw['start']!r}")
@@ -220,27 +188,66 @@ class Scene:
         if "optimizers" in kw:
             if not isinstance(kw["optimizers"], list):
                 raise ValueError("optimizers must be a list of {'name': ..., hyperparameters}")
-            specs = []
-            for o in kw["optimizers"]:
-                o = dict(_mapping("optimizers[]", o))
-                if "name" not in o:
-                    raise ValueError("each entry of optimizers needs a 'name'")
-                name = o.pop("name")
-                specs.append(OptimizerSpec(name, tuple(o.items())))
-            kw["optimizers"] = tuple(specs)
-        if "display" in kw:
-            disp = dict(_mapping("display", kw["display"]))
-            allowed_d = {f.name for f in fields(Display)}
-            bad = sorted(set(disp) - allowed_d)
-            if bad:
-                raise ValueError(f"unknown display key {bad[0]!r}; allowed: {', '.join(sorted(allowed_d))}")
-            kw["display"] = Display(**disp)
-        if "mlp" in kw:
-            kw["mlp"] = tuple(_mapping("mlp", kw["mlp"]).items())
+            kw["optimizers"] = tuple(decode_optimizer(check_mapping("optimizers[]", o)) for o in kw["optimizers"])
         try:
             return cls(**kw)
         except TypeError as e:  # a value of the wrong JSON type reaching a comparison
             raise ValueError(f"invalid scene: {e}") from None
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Everything that determines a picture: the view shown, both views' settings and the display."""
+
+    view: str = "surfaces"
+    surfaces: SurfacesConfig = field(default_factory=SurfacesConfig)
+    mlp: MLPConfig = field(default_factory=MLPConfig)
+    display: Display = field(default_factory=Display)
+
+    def __post_init__(self) -> None:
+        check_choice("view", self.view, VIEWS)
+        for name, kind in (("surfaces", SurfacesConfig), ("mlp", MLPConfig), ("display", Display)):
+            if not isinstance(getattr(self, name), kind):
+                raise ValueError(f"{name} must be a {kind.__name__}")
+
+    # ----------------------------------------------------------------- JSON
+    def to_dict(self) -> dict[str, Any]:
+        """The scene file: the shown view's block, and the other view's only where it differs from the defaults."""
+        d: dict[str, Any] = {"optviz_scene": SCENE_VERSION, "view": self.view, "display": self.display.to_dict()}
+        if self.view == "surfaces" or self.surfaces != SurfacesConfig():
+            d["surfaces"] = self.surfaces.to_dict()
+        if self.view == "mlp" or self.mlp != MLPConfig():
+            d["mlp"] = self.mlp.to_dict()
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Scene:
+        """Strict: unknown keys and bad values raise ValueError naming them.  Version 1 is migrated."""
+        d = dict(check_mapping("scene", d))
+        version = d.pop("optviz_scene", None)
+        if version is None:
+            raise ValueError("not an optviz scene: the key 'optviz_scene' (the format version) is missing")
+        if version == 1:
+            d = migrate_v1(d)
+        elif version != SCENE_VERSION:
+            raise ValueError(f"optviz_scene: this optviz reads scene versions 1 and {SCENE_VERSION}, got {version!r}")
+        allowed = {"view", "surfaces", "mlp", "display"}
+        unknown = sorted(set(d) - allowed)
+        if unknown:
+            raise ValueError(f"unknown scene key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+        kw: dict[str, Any] = {}
+        if "view" in d:
+            kw["view"] = d["view"]
+        if "surfaces" in d:
+            kw["surfaces"] = SurfacesConfig.from_dict(d["surfaces"])
+        if "mlp" in d:
+            kw["mlp"] = MLPConfig.from_dict(d["mlp"])
+        if "display" in d:
+            kw["display"] = Display.from_dict(d["display"])
+        return cls(**kw)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Scene:
@@ -253,37 +260,35 @@ class Scene:
     # ----------------------------------------------------------------- URL query
     def to_query(self) -> dict[str, str]:
         """Query parameters (str -> str); `from_query` reads them back to an equal Scene."""
+        s = self.surfaces
         q = {
-            "v": str(self.version),
+            "v": str(SCENE_VERSION),
             "view": self.view,
-            "surface": self.surface,
-            "steps": str(self.steps),
-            "opt": ";".join(f"{o.name}:" + ",".join(f"{k}={v!r}" for k, v in o.hyperparams) for o in self.optimizers),
-            "sched": self.schedule.name
-            + "".join(f",{k}={_enc(v)}" for k, v in self.schedule.to_dict().items() if k != "name"),
+            "surface": s.surface,
+            "steps": str(s.steps),
+            "opt": ";".join(encode_optimizer(o) for o in s.optimizers),
+            "sched": s.schedule.name
+            + "".join(f",{k}={_enc(v)}" for k, v in s.schedule.to_dict().items() if k != "name"),
         }
-        if self.surface_params:
-            q["sp"] = ",".join(f"{k}={v!r}" for k, v in self.surface_params)
-        if self.start is not None:
-            q["start"] = f"{self.start[0]!r},{self.start[1]!r}"
-        if self.noise:
-            q["noise"] = repr(self.noise)
-        if self.noise_seed:
-            q["seed"] = str(self.noise_seed)
-        if self.clip_norm is not None:
-            q["clip"] = repr(self.clip_norm)
-        if self.l2:
-            q["l2"] = repr(self.l2)
+        if s.surface_params:
+            q["sp"] = ",".join(f"{k}={v!r}" for k, v in s.surface_params)
+        if s.start is not None:
+            q["start"] = f"{s.start[0]!r},{s.start[1]!r}"
+        if s.noise:
+            q["noise"] = repr(s.noise)
+        if s.noise_seed:
+            q["seed"] = str(s.noise_seed)
+        if s.clip_norm is not None:
+            q["clip"] = repr(s.clip_norm)
+        if s.l2:
+            q["l2"] = repr(s.l2)
         default = Display()
         for f in fields(Display):
             val = getattr(self.display, f.name)
             if val != getattr(default, f.name):
                 q[f"d_{f.name}"] = _enc(val)
-        if self.mlp:  # only the MLP settings that differ from their defaults travel
-            from optviz.mlp.scene import query_pairs
-
-            for k, v in query_pairs(self.mlp):
-                q[f"m_{k}"] = _enc(v)
+        for k, v in self.mlp.query_pairs():  # only the MLP settings that differ from their defaults travel
+            q[f"m_{k}"] = _enc(v)
         return q
 
     @classmethod
@@ -292,8 +297,9 @@ class Scene:
         replaced by its default and named in a notice; this never raises."""
         notices: list[str] = []
         p = {k: (v[-1] if isinstance(v, (list, tuple)) and v else v) for k, v in params.items()}
-        base = cls()
+        base = SurfacesConfig()
         kw: dict[str, Any] = {}
+        view: list[str] = []
 
         def attempt(key: str, build: Any) -> None:
             if key not in p:
@@ -303,8 +309,12 @@ class Scene:
             except (ValueError, TypeError, KeyError, IndexError) as e:
                 notices.append(f"ignored {key}={p[key]!r}: {e}")
 
+        def set_version(s: str) -> None:
+            if _as_int("v", s) not in (1, SCENE_VERSION):
+                notices.append(f"scene version {s} read as {SCENE_VERSION}")
+
         def set_view(s: str) -> None:
-            kw["view"] = _choice("view", s, VIEWS)
+            view.append(check_choice("view", s, VIEWS))
 
         def set_surface(s: str) -> None:
             kw["surface"] = get_surface(s).name
@@ -326,12 +336,9 @@ class Scene:
             kw["start"] = start
 
         def set_opt(s: str) -> None:
-            specs = []
-            for entry in s.split(";"):
-                name, _, rest = entry.partition(":")
-                specs.append(OptimizerSpec(name, tuple((k, float(v)) for k, v in _pairs(rest))))
-            replace(base, optimizers=tuple(specs))
-            kw["optimizers"] = tuple(specs)
+            specs = tuple(decode_optimizer(entry) for entry in s.split(";"))
+            replace(base, optimizers=specs)
+            kw["optimizers"] = specs
 
         def set_sched(s: str) -> None:
             name, _, rest = s.partition(",")
@@ -348,14 +355,7 @@ class Scene:
 
             return set_
 
-        attempt(
-            "v",
-            lambda s: (
-                None
-                if _as_int("v", s) == SCENE_VERSION
-                else notices.append(f"scene version {s} read as {SCENE_VERSION}")
-            ),
-        )
+        attempt("v", set_version)
         attempt("view", set_view)
         attempt("surface", set_surface)
         attempt("steps", set_steps)
@@ -369,63 +369,75 @@ class Scene:
         attempt("l2", setter("l2", float))
         disp: dict[str, Any] = {}
         for f in fields(Display):
-            key = f"d_{f.name}"
 
             def set_d(s: str, name: str = f.name) -> None:
                 val = s if name == "title" else _dec(s)
                 Display(**{**disp, name: val})
                 disp[name] = val
 
-            attempt(key, set_d)
-        kw["display"] = Display(**disp)
+            attempt(f"d_{f.name}", set_d)
         mlp: list[tuple[str, Any]] = []
         for key in [k for k in p if k.startswith("m_")]:
 
             def set_m(s: str, name: str = key[2:]) -> None:
                 pair = (name, _dec(s))
-                _mlp_pairs("mlp", (*mlp, pair))  # validate before keeping, one parameter at a time
+                MLPConfig.from_pairs((*mlp, pair))  # validate before keeping, one parameter at a time
                 mlp.append(pair)
 
             attempt(key, set_m)
-        kw["mlp"] = tuple(mlp)
         known = {"v", "view", "surface", "steps", "sp", "start", "opt", "sched", "noise", "seed", "clip", "l2"}
         for k in p:
             if k not in known and not k.startswith(("d_", "m_")):
                 notices.append(f"ignored unknown parameter {k!r}")
         try:
-            scene = cls(**kw)
+            surfaces = SurfacesConfig(**kw)
         except ValueError as e:  # a combination that is invalid although each part was valid
-            notices.append(f"settings reset to defaults: {e}")
-            scene = cls()
+            notices.append(f"surfaces settings reset to defaults: {e}")
+            surfaces = SurfacesConfig()
+        try:
+            mlp_config = MLPConfig.from_pairs(mlp)
+        except ValueError as e:
+            notices.append(f"MLP settings reset to defaults: {e}")
+            mlp_config = MLPConfig()
+        scene = cls(view=view[0] if view else "surfaces", surfaces=surfaces, mlp=mlp_config, display=Display(**disp))
         return scene, notices
 
 
-def run_scene(scene: Scene) -> list[Result]:
-    """The surfaces-view results of a scene, one per optimizer, in order."""
-    return compare(scene.surface, [(o.name, o.kwargs) for o in scene.optimizers], **scene.run_options())
+def migrate_v1(d: Mapping[str, Any]) -> dict[str, Any]:
+    """A version-1 scene file's keys (without 'optviz_scene') as version 2's.
+
+    Version 1 kept every surfaces field at the top level (an MLP file too, unused) and the MLP
+    settings as the flat pairs of `MLPConfig.to_pairs`; an MLP file's surfaces fields are dropped
+    when they are the defaults.
+    """
+    d = dict(d)
+    surface_keys = {f.name for f in fields(SurfacesConfig)}
+    unknown = sorted(set(d) - surface_keys - {"view", "display", "mlp"})
+    if unknown:
+        allowed = sorted(surface_keys | {"view", "display", "mlp"})
+        raise ValueError(f"unknown scene key {unknown[0]!r}; allowed: {', '.join(allowed)}")
+    out: dict[str, Any] = {k: d[k] for k in ("view", "display") if k in d}
+    surfaces = {k: d[k] for k in surface_keys if k in d}
+    if surfaces:
+        out["surfaces"] = surfaces
+    if d.get("mlp"):
+        out["mlp"] = d["mlp"]
+    return out
 
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def _mlp_pairs(view: str, pairs: Any) -> tuple[tuple[str, Any], ...]:
-    """Scene.mlp validated by `optviz.mlp.scene.MLPSettings`, in its canonical form: every
-    setting for the MLP view, () for a surfaces scene with the default MLP settings."""
-    if view != "mlp" and not pairs:
-        return ()
-    from optviz.mlp.scene import canonical_pairs  # lazy: optviz.mlp imports this module
-
-    return canonical_pairs(view, pairs)
+def _int_range(name: str, value: Any, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be a whole number from {lo} to {hi}, got {value!r}")
+    check_whole(name, value, lo, hi)
 
 
-def _finite(v: float) -> bool:
-    return v == v and abs(v) != float("inf")
-
-
-def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of: {', '.join(allowed)}; got {value!r}")
-    return value
+def _float_range(name: str, value: Any, lo: float, hi: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}")
+    check_number(name, value, lo, hi)
 
 
 def _as_int(name: str, s: Any) -> int:
@@ -433,25 +445,9 @@ def _as_int(name: str, s: Any) -> int:
         v = float(s)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a whole number, got {s!r}") from None
-    if not _finite(v) or v != int(v):
+    if not is_finite(v) or v != int(v):
         raise ValueError(f"{name} must be a whole number, got {s!r}")
     return int(v)
-
-
-def _int_range(name: str, value: Any, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be a whole number from {lo} to {hi}, got {value!r}")
-
-
-def _float_range(name: str, value: Any, lo: float, hi: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (_finite(value) and lo <= value <= hi):
-        raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}")
-
-
-def _mapping(name: str, value: Any) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{name} must be a JSON object, got {type(value).__name__}")
-    return value
 
 
 def _pairs(s: str) -> list[tuple[str, str]]:
@@ -500,12 +496,13 @@ __all__ = [
     "ASPECTS",
     "DEFAULT_OPTIMIZERS",
     "MAX_STEPS",
-    "SCHEDULE_NAMES",
-    "SURFACES",
+    "SCENE_VERSION",
     "THEMES",
     "VIEWS",
     "Display",
+    "MLPConfig",
     "OptimizerSpec",
     "Scene",
-    "run_scene",
+    "SurfacesConfig",
+    "migrate_v1",
 ]

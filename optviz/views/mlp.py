@@ -1,0 +1,77 @@
+"""The MLP view: a tiny MLP trained on 2D toy data by the same update rules (`optviz.views.base.View`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+
+from optviz.config import Scene
+from optviz.config.mlp import FIGURES
+from optviz.figures.mlp import mlp_figure
+from optviz.runs.mlp import MLPRun, add_parts, parts_for, run_mlp_scene
+
+
+@dataclass(frozen=True)
+class MLPView:
+    """Trains `scene.mlp`'s panels; draws the figure its config names (or any of FIGURES)."""
+
+    name: str = "mlp"
+    figures: tuple[str, ...] = FIGURES
+    csv_columns: tuple[str, ...] = ("step", "run", "optimizer", "loss", "val_loss", "accuracy", "val_accuracy", "lr")
+
+    def run(self, scene: Scene) -> MLPRun:
+        return run_mlp_scene(scene)
+
+    def with_parts(self, run: MLPRun, figures: Iterable[str]) -> MLPRun:
+        """`run` with the extras that `figures` need (computed once, kept on the returned run)."""
+        return add_parts(run, parts_for(figures))
+
+    def figure(self, scene: Scene, results: Any, name: str | None = None, *, animate: bool = True) -> go.Figure:
+        run = self.with_parts(results, [name or scene.mlp.figure])
+        return mlp_figure(scene, run, name, animate=animate)
+
+    def table(self, scene: Scene, results: Any) -> list[dict[str, str]]:
+        def num(v: float | None, fmt: str) -> str:
+            return "—" if v is None else format(v, fmt)
+
+        def step(v: int | None, none: str = "—") -> str:
+            return none if v is None else f"step {v:,}"
+
+        return [
+            {
+                "run": row["run"],
+                "train loss": num(row["train loss"], ".4g"),
+                "validation loss": num(row["validation loss"], ".4g"),
+                "train accuracy": num(row["train accuracy"], ".1%"),
+                "validation accuracy": num(row["validation accuracy"], ".1%"),
+                "lowest validation loss": step(row["lowest validation loss at step"]),
+                "early stop": step(row["early stop at step"], "no"),
+                "diverged": step(row["diverged at step"], "no"),
+            }
+            for row in results.summary()
+        ]
+
+    def csv_rows(self, scene: Scene, results: Any) -> Iterator[dict[str, Any]]:
+        """One row per run and recorded step: data loss and accuracy (train, validation), the step's lr."""
+        nan = math.nan
+        for r in results.results:
+            for i, step in enumerate(r.step):
+                yield {
+                    "step": int(step),
+                    "run": r.label,
+                    "optimizer": r.optimizer,
+                    "loss": float(r.data_loss[i]),
+                    "val_loss": nan if r.val_loss is None else float(r.val_loss[i]),
+                    "accuracy": float(r.accuracy[i]),
+                    "val_accuracy": nan if r.val_accuracy is None else float(r.val_accuracy[i]),
+                    "lr": float(r.lr[step - 1]) if step >= 1 else nan,
+                }
+
+
+MLP = MLPView()
+
+__all__ = ["MLP", "MLPView"]
