@@ -13,6 +13,8 @@ import pytest
 import optviz
 from optviz import figures as F
 from optviz.config import Display, OptimizerSpec, Scene, SurfacesConfig
+from optviz.figures import contours as FC
+from optviz.figures import surfaces as FS
 from optviz.runs.surfaces import run_scene
 from surfaces import SURFACES
 
@@ -125,7 +127,7 @@ def test_frame_trails_follow_the_paths(default):
     pos = {i: k for k, i in enumerate(fig.frames[0].traces)}
     path_ids = _index(fig, "path")
     head_id = _index(fig, "head")[0]
-    stride = F._trail_stride(
+    stride = FS._trail_stride(
         [len(r.path) for r in results], F.frame_indices(scene.surfaces.steps + 1, scene.display.frames)
     )
     assert stride % 2 == 1
@@ -158,10 +160,10 @@ def test_frame_trails_follow_the_paths(default):
 def test_trails_use_an_odd_stride_and_the_exact_points():
     path = np.cumsum(np.ones((1001, 2)), axis=0)
     for stride in (1, 3, 5):
-        tr = F._trail(path, 500, stride)
+        tr = FS._trail(path, 500, stride)
         assert tr[-1].tolist() == path[500].tolist()
         np.testing.assert_array_equal(tr[:-1], path[0:500:stride][: len(tr) - 1])
-    assert F._trail_stride([1001] * 5, F.frame_indices(1001, 100)) % 2 == 1
+    assert FS._trail_stride([1001] * 5, F.frame_indices(1001, 100)) % 2 == 1
 
 
 def test_default_scene_json_under_3_mb(default):
@@ -188,7 +190,7 @@ def test_figure_is_valid_plotly(default):
 @pytest.mark.parametrize("name", ["rosenbrock", "beale", "goldstein_price"])
 def test_log_levels_above_the_minimum(name):
     surf = SURFACES[name]
-    land = F.landscape(name, ())
+    land = F.surface_contours(name, ())
     assert surf.log_levels and land.spacing == "log"
     f_star = min(p.f for p in surf.minima)
     assert land.f_base == f_star
@@ -205,9 +207,9 @@ def test_log_levels_above_the_minimum(name):
 
 
 def test_linear_and_sqrt_levels():
-    assert F.landscape("saddle", ()).spacing == "linear"
-    assert F.landscape("himmelblau", ()).spacing == "linear"
-    bowl = F.landscape("bowl", (("kappa", 50.0), ("theta", 0.0)))
+    assert F.surface_contours("saddle", ()).spacing == "linear"
+    assert F.surface_contours("himmelblau", ()).spacing == "linear"
+    bowl = F.surface_contours("bowl", (("kappa", 50.0), ("theta", 0.0)))
     assert bowl.spacing == "sqrt"  # convex: evenly spaced ellipses
     np.testing.assert_allclose(np.diff(bowl.levels), np.diff(bowl.levels)[0])
 
@@ -218,7 +220,7 @@ def test_contours_are_layout_not_traces(default):
     (legend,) = _traces(fig, "contour_legend")
     assert "log-spaced" in legend.name
     (shape,) = [sh for sh in fig.layout.shapes if sh.legendgroup == "contours"]
-    land = F.landscape(scene.surfaces.surface, scene.surfaces.surface_params)
+    land = F.surface_contours(scene.surfaces.surface, scene.surfaces.surface_params)
     assert shape.path == land.svg_path and shape.xref == "x" and shape.yref == "y"
     n_segments = int(np.isnan(land.seg_x).sum())
     assert 0 < shape.path.count("M") < n_segments  # segments joined into polylines
@@ -229,7 +231,7 @@ def test_contours_are_layout_not_traces(default):
 
 def test_polylines_join_exactly():
     seg = np.array([[0, 0, 1, 0], [2, 0, 1, 0], [2, 0, 2, 1], [5, 5, 6, 6]], dtype=float)
-    path = F._svg_polylines(seg)
+    path = FC._svg_polylines(seg)
     assert path.count("M") == 2
     assert "M0,0L1,0L2,0L2,1" in path or "M2,1L2,0L1,0L0,0" in path
 
@@ -343,7 +345,7 @@ def test_surface3d_lifts_paths(default):
     fig = F.surface3d_figure(scene, results)
     surf = fig.data[0]
     assert surf.type == "surface"
-    land = F.landscape(scene.surfaces.surface, scene.surfaces.surface_params)
+    land = F.surface_contours(scene.surfaces.surface, scene.surfaces.surface_params)
     delta = 10.0 ** land.levels[0]
     xs, ys = F.as_array(surf.x), F.as_array(surf.y)
     zt = F.as_array(surf.z).reshape(len(ys), len(xs))

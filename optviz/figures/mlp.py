@@ -34,7 +34,8 @@ from plotly.subplots import make_subplots
 
 from optviz.config import Scene, run_labels
 from optviz.config.mlp import COMPARISONS, DATASET_TITLES, DECISION_RESOLUTION, FIGURE_TITLES, FIGURES, MLPConfig
-from optviz.figures import COLORS, apply_display
+from optviz.figures.palette import COLORS, DIVERGED_COLOR, THEMES, color_for
+from optviz.figures.style import apply_display
 from optviz.mlp.data import one_hot
 from optviz.mlp.landscape import Landscape, Slice1D
 from optviz.mlp.model import ACTIVATION_TITLES, INIT_TITLES, ActivationStats
@@ -45,17 +46,11 @@ from optviz.validate import check_choice
 # Classes: their own colours and marker symbols (shape too, for readers who cannot tell colours apart).
 CLASS_COLORS: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
 CLASS_SYMBOLS: tuple[str, ...] = ("circle", "x", "diamond", "triangle-up")
-DIVERGED_COLOR = "#B00020"
-CONTOUR_SCALE = [[0.0, "#FFFFFF"], [0.4, "#E9EDF3"], [0.75, "#CDD5E0"], [1.0, "#AEB9C9"]]  # figures.py light
+CONTOUR_SCALE = THEMES["light"]["contour"]  # the surfaces view's light bands
 MAX_POINTS = 2000  # points per curve after thinning
 CONF_LEVELS = 50  # confidence shades per class in the decision map (uint8: classes * 50 <= 200)
 LOG_FLOOR = 1e-12
 CAP_FACTOR = 100.0  # loss curves: ceiling at 100 x the largest starting loss (diverging runs)
-
-
-def color_for(index: int) -> str:
-    """The colour of the index-th run of a comparison."""
-    return COLORS[index % len(COLORS)]
 
 
 def class_color(c: int) -> str:

@@ -1,0 +1,1061 @@
+"""The surfaces view's figures: a scene and its results in, plotly figures out.
+
+Pure functions (no streamlit, no optimizer runs): the app shows what they return and the
+exporter writes the same figures to files, so a slide is what the lecturer saw.
+
+    scene_figure        contour + paths (left) and loss (right) sharing ONE animation: the
+                        app's main figure, since two charts cannot share a play button
+    trajectory_figure   the surface as a static filled contour with every optimizer's path
+    loss_figure         loss per step, a moving marker per optimizer
+    surface3d_figure    the surface in 3D with the paths lifted onto it
+    lr_figure           the learning rate of every step (schedule applied, C17)
+    effective_lr_figure per-coordinate effective step |dtheta_i| / |g_i| (AdaGrad's decay, C6)
+    results_table       final loss, distance to the nearest minimum, steps to converge, divergence
+    apply_display       theme, font size, title and legend from a `Display`, in one place
+
+The surface is layout, not a trace: its filled bands are a PNG layout image and its iso-lines
+one SVG path shape (`landscape`, marching squares on a 200 x 200 grid, log-spaced levels of
+f - f* where the surface asks for it).  Two plotly.js 4.x behaviours (also in the plotly.js
+inside Streamlit) force this: while frames play with redraw=False, (1) every non-scatter layer
+of a cartesian subplot is removed, so a contour trace vanishes at play, and (2) every trace of
+the subplot that the frame does not list loses its SVG handles, after which a click selection
+throws and the click-to-start stops working.  So frames list the moving traces (paths and the
+"now" markers) plus the few small static scatter traces of the contour plot with an empty
+update; the iso-lines, 10 000 segments, stay out of the frames as a shape.
+
+Frames show the paths at `frame_indices`; within a frame the trail up to that step is drawn
+at an odd stride (an odd stride keeps the alternation of a period-2 zig-zag visible, an even
+one would hide it) chosen so the frames stay within `FRAME_POINT_BUDGET` points.  The final
+frame and the figure's resting state draw every step.
+
+Colours: Okabe & Ito (2008), "Color Universal Design", a palette distinguishable under the
+common colour-vision deficiencies.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from optviz.api import Result
+from optviz.config import Display, Scene
+from optviz.figures.contours import contour_png, lowest_minimum, surface_contours
+from optviz.figures.palette import DIVERGED_COLOR, THEMES, color_for
+from optviz.figures.style import apply_display, style_trace, typed_array, typed_array2
+from optviz.optimizers import OPTIMIZERS
+from surfaces import Surface, get_surface
+
+CLICK_GRID = 40  # invisible click targets per axis (plotly fires no click events on contours)
+SURFACE3D_GRID = 120
+FRAME_POINT_BUDGET = 120_000  # trail points over all frames and optimizers (about 1.3 MB as float32)
+CONVERGENCE_TOL = 1e-3  # results table: first step with f - f* <= this (absolute)
+LOG_FLOOR = 1e-16  # log loss axis: values at or below this (a run that hits the minimum exactly) sit here
+
+_LANDMARKS = {  # kind -> (legend label, symbol, size, filled)
+    "global minimum": ("global minimum", "star", 17, True),
+    "local minimum": ("local minimum", "star", 13, False),
+    "saddle": ("saddle point", "hourglass", 13, True),
+    "local maximum": ("local maximum", "triangle-up", 12, False),
+}
+
+
+def frame_indices(n_points: int, frames: int) -> np.ndarray:
+    """Path indices shown at the animation frames: at most `frames`, evenly spaced in steps,
+    always including 0 and the last index `n_points - 1`."""
+    if n_points < 1:
+        raise ValueError(f"n_points must be >= 1, got {n_points!r}")
+    if frames < 1:
+        raise ValueError(f"frames must be >= 1, got {frames!r}")
+    if n_points == 1 or frames == 1:
+        return np.array([n_points - 1] if frames == 1 and n_points > 1 else [0], dtype=np.int64)
+    k = min(frames, n_points)
+    return np.unique(np.round(np.linspace(0, n_points - 1, k)).astype(np.int64))
+
+
+def scene_title(scene: Scene) -> str:
+    """The automatic title: surface, steps, and the shared settings that are not defaults."""
+    surf = get_surface(scene.surfaces.surface)
+    parts = [f"{surf.title}", f"{scene.surfaces.steps:,} steps"]
+    sp = dict(scene.surfaces.surface_params)
+    if surf.name == "bowl":
+        parts.append(f"κ = {sp['kappa']:g}" + (f", θ = {sp['theta']:.2g}" if sp["theta"] else ""))
+    if scene.surfaces.schedule.name != "constant":
+        parts.append(f"{scene.surfaces.schedule.name} lr schedule")
+    if scene.surfaces.noise:
+        parts.append(f"gradient noise σ = {scene.surfaces.noise:g}")
+    return " · ".join(parts)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _surface(scene: Scene) -> Surface:
+    return get_surface(scene.surfaces.surface)
+
+
+def _check(scene: Scene, results: Sequence[Result]) -> None:
+    if len(results) != len(scene.surfaces.optimizers):
+        raise ValueError(
+            f"results: expected one per optimizer of the scene ({len(scene.surfaces.optimizers)}), got {len(results)}"
+        )
+    for spec, r in zip(scene.surfaces.optimizers, results):
+        if r.optimizer != spec.name or r.surface != scene.surfaces.surface:
+            raise ValueError(f"results do not belong to this scene: {r.optimizer} on {r.surface}")
+
+
+def _landscape_layers(scene: Scene, xref: str, yref: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The surface as (iso-line layout shape, filled-band layout image): layout, not traces.
+
+    Not a plotly contour trace: plotly.js (4.x, also the one inside Streamlit) removes every
+    non-scatter layer of a cartesian subplot while it plays frames with redraw=False, so a contour
+    vanishes as soon as play is pressed.  Not a scatter trace either: every trace of the subplot
+    must then be re-drawn in each frame (see `_assemble`), and 10 000 line segments per frame
+    would halve the frame rate.  A path shape and an image are drawn once and stay.
+    """
+    surf = _surface(scene)
+    land = surface_contours(surf.name, scene.surfaces.surface_params)
+    lines = {
+        "type": "path",
+        "path": land.svg_path,
+        "xref": xref,
+        "yref": yref,
+        "layer": "between",  # above the band image ("below" would hide under it), below the paths
+        "line": {"width": 0.7},
+        "showlegend": False,
+        "name": land.label,
+        "legendgroup": "contours",
+    }
+    (x0, x1), (y0, y1) = surf.bounds
+    image = {
+        "source": contour_png(surf.name, scene.surfaces.surface_params, scene.display.theme),
+        "xref": xref,
+        "yref": yref,
+        "x": x0,
+        "y": y1,
+        "sizex": x1 - x0,
+        "sizey": y1 - y0,
+        "xanchor": "left",
+        "yanchor": "top",
+        "sizing": "stretch",
+        "layer": "below",
+        "name": "landscape",
+    }
+    return lines, image
+
+
+def _click_grid_trace(scene: Scene, xref: str, yref: str) -> dict[str, Any]:
+    """Invisible markers that turn a click anywhere on the plot into a start point (plotly fires
+    no click events on contours or images)."""
+    surf = _surface(scene)
+    (x0, x1), (y0, y1) = surf.bounds
+    gx, gy = np.meshgrid(np.linspace(x0, x1, CLICK_GRID), np.linspace(y0, y1, CLICK_GRID))
+    gx, gy = gx.ravel(), gy.ravel()
+    f = surf.f(gx, gy, **dict(scene.surfaces.surface_params))
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": gx,
+        "y": gy,
+        "customdata": f.astype(np.float32),
+        "xaxis": xref,
+        "yaxis": yref,
+        "marker": {"size": 10, "color": "rgba(0,0,0,0)"},
+        "selected": {"marker": {"opacity": 0}},
+        "unselected": {"marker": {"opacity": 0}},
+        "hovertemplate": "x = %{x:.3g}, y = %{y:.3g}<br>f = %{customdata:.4g}<br><i>click to start here</i>"
+        "<extra></extra>",
+        "showlegend": False,
+        "name": "click to start here",
+        "meta": {"role": "click_grid"},
+    }
+
+
+def _landmark_traces(scene: Scene, xref: str, yref: str) -> list[dict[str, Any]]:
+    surf = _surface(scene)
+    out = []
+    for kind, (label, symbol, size, filled) in _LANDMARKS.items():
+        pts = [p for p in surf.points if p.kind == kind]
+        if not pts:
+            continue
+        out.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [p.x for p in pts],
+                "y": [p.y for p in pts],
+                "customdata": [p.f for p in pts],
+                "xaxis": xref,
+                "yaxis": yref,
+                "name": label,
+                "legendrank": 900,
+                "marker": {"symbol": symbol, "size": size, "line": {"width": 1.5}},
+                "unselected": {"marker": {"opacity": 1}},
+                "hovertemplate": f"{label}<br>(%{{x:.4g}}, %{{y:.4g}})<br>f = %{{customdata:.6g}}<extra></extra>",
+                "meta": {"role": "landmark", "filled": filled},
+                "cliponaxis": False,
+            }
+        )
+    return out
+
+
+def _start_trace(scene: Scene, xref: str, yref: str) -> dict[str, Any]:
+    x, y = scene.surfaces.start_point
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": [x],
+        "y": [y],
+        "xaxis": xref,
+        "yaxis": yref,
+        "name": "start",
+        "legendrank": 950,
+        "marker": {"symbol": "circle", "size": 12, "line": {"width": 2}},
+        "unselected": {"marker": {"opacity": 1}},
+        "hovertemplate": "start (%{x:.4g}, %{y:.4g})<extra></extra>",
+        "meta": {"role": "start"},
+    }
+
+
+def _exit_point(path: np.ndarray, bounds: Any) -> tuple[np.ndarray, int]:
+    """Where a path is last seen inside the plot: its end if inside, else where it leaves the box.
+
+    Returns the point and the index of the last step inside the box.
+    """
+    (x0, x1), (y0, y1) = bounds
+    inside = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
+    if inside[-1]:
+        return path[-1], len(path) - 1
+    idx = np.flatnonzero(inside)
+    if idx.size == 0:
+        return np.clip(path[0], (x0, y0), (x1, y1)), 0
+    k = int(idx[-1])
+    a, b = path[k], path[k + 1]
+    d = b - a
+    t = 1.0
+    for i, (lo, hi) in enumerate(((x0, x1), (y0, y1))):
+        if d[i] > 0:
+            t = min(t, (hi - a[i]) / d[i])
+        elif d[i] < 0:
+            t = min(t, (lo - a[i]) / d[i])
+    return a + max(t, 0.0) * d, k
+
+
+def _trail(path: np.ndarray, i: int, stride: int) -> np.ndarray:
+    """path[0 .. i] at `stride`, always ending exactly at path[i]."""
+    idx = np.arange(0, i + 1, stride)
+    if idx[-1] != i:
+        idx = np.append(idx, i)
+    return path[idx]
+
+
+def _trail_stride(lengths: Sequence[int], idx: np.ndarray) -> int:
+    """The smallest odd stride that keeps every frame's trails within FRAME_POINT_BUDGET points."""
+    n = np.asarray(lengths, dtype=np.int64)
+    last = np.minimum(idx[:, None], n[None, :] - 1)
+    s = 1
+    while int(np.sum(last // s + 2)) > FRAME_POINT_BUDGET and s < 10_001:
+        s += 2
+    return s
+
+
+def _frame_xy(a: np.ndarray) -> np.ndarray:
+    # The clip keeps the far-escaped points of a diverging run finite in float32.
+    return np.clip(a, -1e30, 1e30).astype(np.float32)
+
+
+def _textbook_nesterov(r: Result) -> np.ndarray:
+    """Nesterov's textbook iterate theta_t from optviz's (torch's) look-ahead variable.
+
+    optviz stores phi_t = theta_t + mu v_t, where the gradient is taken; with torch's buffer
+    b_t = mu b_{t-1} + g_t and v_t = -lr_t b_t: theta_t = phi_t + mu lr_t b_t (exact for a constant
+    lr; with a schedule it is the same change of variable, step by step).
+    """
+    mu = r.hyperparams["momentum"]
+    b = np.zeros(2)
+    theta = r.path.copy()
+    for t in range(r.grad.shape[0]):
+        b = mu * b + r.grad[t]
+        theta[t + 1] = r.path[t + 1] + mu * r.lr[t] * b
+    return theta
+
+
+# ----------------------------------------------------------------------------- panels
+#
+# A panel is a list of trace dicts plus, for the traces it animates, one dict per frame.
+# Builders compose panels into one figure and turn the per-trace frame lists into plotly frames.
+
+
+class _Panel:
+    def __init__(self, hold_static: bool = False) -> None:
+        # hold_static: list this panel's static traces in every frame too (with no change), see _assemble
+        self.hold_static = hold_static
+        self.shapes: list[dict[str, Any]] = []
+        self.traces: list[dict[str, Any]] = []
+        self.anim: list[tuple[int, list[dict[str, Any]]]] = []  # (trace position, per-frame update)
+        self.images: list[dict[str, Any]] = []
+
+    def add(self, trace: dict[str, Any], frames: list[dict[str, Any]] | None = None) -> None:
+        if frames is not None:
+            self.anim.append((len(self.traces), frames))
+        self.traces.append(trace)
+
+
+def _heads_trace(
+    results: Sequence[Result], labels: Sequence[str], ys: Sequence[np.ndarray], xref: str, yref: str, role: str
+) -> dict[str, Any]:
+    """One trace holding every optimizer's current point (one trace, not one per optimizer:
+    each frame trace costs ~40 us to build, and there are frames x traces of them)."""
+    xs_last = [float(len(y) - 1) for y in ys] if role == "loss_head" else [float(r.path[-1, 0]) for r in results]
+    ys_last = [float(y[-1]) for y in ys] if role == "loss_head" else [float(r.path[-1, 1]) for r in results]
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": xs_last,
+        "y": ys_last,
+        "customdata": [[len(r.loss) - 1, float(r.loss[-1])] for r in results],
+        "text": list(labels),
+        "xaxis": xref,
+        "yaxis": yref,
+        "name": "now",
+        "showlegend": False,
+        "cliponaxis": False,
+        "marker": {"color": [color_for(k) for k in range(len(results))], "size": 11, "line": {"width": 1.5}},
+        "unselected": {"marker": {"opacity": 1}},
+        "hovertemplate": "<b>%{text}</b><br>step %{customdata[0]}<br>f = %{customdata[1]:.4g}<extra></extra>",
+        "meta": {"role": role},
+    }
+
+
+def _traj_panel(
+    scene: Scene,
+    results: Sequence[Result],
+    idx: np.ndarray | None,
+    xref: str,
+    yref: str,
+    lookahead: bool,
+) -> _Panel:
+    surf = _surface(scene)
+    labels = scene.surfaces.labels()
+    panel = _Panel(hold_static=True)
+    lines, image = _landscape_layers(scene, xref, yref)
+    panel.images.append(image)
+    panel.shapes.append(lines)
+    panel.add(_click_grid_trace(scene, xref, yref))
+    for t in _landmark_traces(scene, xref, yref):
+        panel.add(t)
+    panel.add(_start_trace(scene, xref, yref))
+    panel.add(
+        {  # the legend entry of the contour shape (a path shape's own legend icon is a faint circle)
+            "type": "scatter",
+            "mode": "lines",
+            "x": [None],
+            "y": [None],
+            "xaxis": xref,
+            "yaxis": yref,
+            "name": lines["name"],
+            "legendgroup": "contours",
+            "legendrank": 1000,
+            "line": {"width": 1.5},
+            "hoverinfo": "skip",
+            "meta": {"role": "contour_legend"},
+        }
+    )
+    stride = _trail_stride([len(r.path) for r in results], idx) if idx is not None else 1
+    last = [np.minimum(idx, len(r.path) - 1) for r in results] if idx is not None else []
+    nesterov = [k for k, r in enumerate(results) if lookahead and r.optimizer == "nesterov" and r.grad.shape[0]]
+    thetas = {k: _textbook_nesterov(results[k]) for k in nesterov}
+    # Drawn last-to-first, so the first optimizer is on top where paths share a valley (the legend
+    # keeps the scene's order through legendrank).
+    for k, (r, label) in reversed(list(enumerate(zip(results, labels)))):
+        color = color_for(k)
+        full_tmpl = (
+            f"<b>{label}</b><br>step %{{customdata[0]:.0f}}<br>(%{{x:.4g}}, %{{y:.4g}})"
+            "<br>f = %{customdata[1]:.4g}<extra></extra>"
+        )
+        # While animating, the trail is subsampled, so the per-point step numbers would be wrong:
+        # its hover shows coordinates only (the "now" marker carries the step and f).
+        frame_tmpl = f"<b>{label}</b><br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>"
+        frames = None
+        if idx is not None:
+            frames = []
+            for j, i in enumerate(last[k]):
+                if j == len(idx) - 1:  # the resting state again: every step (float32 is exact to the pixel)
+                    full = _frame_xy(r.path)
+                    frames.append(
+                        {
+                            "x": typed_array(full[:, 0]),
+                            "y": typed_array(full[:, 1]),
+                            "hovertemplate": full_tmpl,
+                            "mode": "lines+markers",
+                        }
+                    )
+                else:
+                    tr = _frame_xy(_trail(r.path, int(i), stride))
+                    # lines only while playing: a marker per point is an SVG node per point per frame
+                    frames.append(
+                        {
+                            "x": typed_array(tr[:, 0]),
+                            "y": typed_array(tr[:, 1]),
+                            "hovertemplate": frame_tmpl,
+                            "mode": "lines",
+                        }
+                    )
+        panel.add(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": r.path[:, 0],
+                "y": r.path[:, 1],
+                "customdata": np.column_stack([np.arange(len(r.path)), r.loss]).astype(np.float32),
+                "xaxis": xref,
+                "yaxis": yref,
+                "name": label,
+                "legendgroup": f"opt{k}",
+                "legendrank": 100 + k,
+                "line": {"color": color, "width": 2},
+                "marker": {"color": color, "size": 3.5},
+                "unselected": {"marker": {"opacity": 1}},
+                "hovertemplate": full_tmpl,
+                "meta": {"role": "path", "index": k},
+            },
+            frames,
+        )
+        if k in thetas:
+            theta = thetas[k]
+            panel.add(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": theta[:, 0],
+                    "y": theta[:, 1],
+                    "xaxis": xref,
+                    "yaxis": yref,
+                    "name": f"{label}: θₜ (textbook iterate)",
+                    "legendgroup": f"opt{k}_textbook",  # its own group: a shared one stacks vertically
+                    "line": {"color": color, "width": 1.5, "dash": "dot"},
+                    "hovertemplate": f"<b>{label}</b> textbook θₜ<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+                    "meta": {"role": "lookahead_path", "index": k},
+                }
+            )
+    if thetas:  # one trace with every Nesterov run's current step theta_t -> look-ahead phi_t
+
+        def segments(at: Sequence[int]) -> tuple[list[float | None], list[float | None]]:
+            xs: list[float | None] = []
+            ys: list[float | None] = []
+            for k, i in zip(thetas, at):
+                a, b = _frame_xy(thetas[k][i]), _frame_xy(results[k].path[i])
+                xs += [float(a[0]), float(b[0]), None]
+                ys += [float(a[1]), float(b[1]), None]
+            return xs, ys
+
+        seg_frames = None
+        if idx is not None:
+            seg_frames = []
+            for j in range(len(idx)):
+                xs, ys = segments([int(last[k][j]) for k in thetas])
+                seg_frames.append({"x": xs, "y": ys})
+        xs, ys = segments([len(results[k].path) - 1 for k in thetas])
+        panel.add(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": xs,
+                "y": ys,
+                "xaxis": xref,
+                "yaxis": yref,
+                "name": "look-ahead μvₜ",
+                "showlegend": False,
+                "line": {"color": THEMES["light"]["ink"], "width": 3},
+                "hovertemplate": "θₜ → look-ahead θₜ + μvₜ, where Nesterov takes the gradient<extra></extra>",
+                "meta": {"role": "lookahead"},
+            },
+            seg_frames,
+        )
+    heads = _heads_trace(results, labels, [r.loss for r in results], xref, yref, "head")
+    head_frames = None
+    if idx is not None:
+        head_frames = []
+        for j in range(len(idx)):
+            at = [int(last[k][j]) for k in range(len(results))]
+            pts = [_frame_xy(r.path[i]) for r, i in zip(results, at)]
+            head_frames.append(
+                {  # typed arrays: plotly validates python lists element by element (~3x slower)
+                    "x": typed_array(np.array([p[0] for p in pts])),
+                    "y": typed_array(np.array([p[1] for p in pts])),
+                    "customdata": typed_array2([[i, r.loss[i]] for r, i in zip(results, at)]),
+                }
+            )
+    panel.add(heads, head_frames)
+    for k, (r, label) in enumerate(zip(results, labels)):
+        if r.diverged_at is None:
+            continue
+        p, last_in = _exit_point(r.path, surf.bounds)
+        where = "" if last_in == len(r.path) - 1 else f" (left the plot after step {last_in})"
+        panel.add(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [float(p[0])],
+                "y": [float(p[1])],
+                "xaxis": xref,
+                "yaxis": yref,
+                "name": f"{label} diverged",
+                "legendgroup": f"opt{k}",
+                "showlegend": False,
+                "marker": {"symbol": "x", "size": 18, "color": DIVERGED_COLOR, "line": {"width": 1.5}},
+                "cliponaxis": False,
+                "unselected": {"marker": {"opacity": 1}},
+                "hovertemplate": f"<b>{label} diverged at step {r.diverged_at}</b>{where}<extra></extra>",
+                "meta": {"role": "diverged", "index": k},
+            }
+        )
+    return panel
+
+
+def _loss_values(scene: Scene, results: Sequence[Result]) -> tuple[list[np.ndarray], str, bool]:
+    """The plotted loss per result, the axis title, and whether the axis is logarithmic."""
+    surf = _surface(scene)
+    f_star = lowest_minimum(surf)
+    log = scene.display.log_loss and f_star is not None
+    if not log:
+        title = "f(θ)" if f_star is not None or not scene.display.log_loss else "f(θ)  (linear: no minimum)"
+        return [r.loss for r in results], title, False
+    shifted = [r.loss - f_star for r in results] if f_star else [r.loss for r in results]
+    title = f"f(θ) − f*   (f* = {f_star:.6g})" if f_star else "f(θ)"
+    if any(np.any(y <= LOG_FLOOR) for y in shifted):
+        title += f"<br><span style='font-size:0.8em'>(values ≤ {LOG_FLOOR:g} drawn at {LOG_FLOOR:g})</span>"
+    return [np.maximum(y, LOG_FLOOR) for y in shifted], title, True
+
+
+def _value_axis(values: Sequence[np.ndarray], log: bool, title: str) -> dict[str, Any]:
+    """A y axis; on a log axis over two or more decades, ticks at the decades only (no 2s and 5s)."""
+    ax: dict[str, Any] = {"title": {"text": title}, "type": "log" if log else "linear", "exponentformat": "power"}
+    if log:
+        v = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in values]) if values else np.zeros(0)
+        v = v[np.isfinite(v) & (v > 0)]
+        span = float(np.log10(v.max()) - np.log10(v.min())) if v.size else 0.0
+        if span >= 2:
+            ax["dtick"] = max(1, math.ceil(span / 9))
+        else:
+            ax["dtick"] = "D2"  # within two decades: label 1, 2, 5 only, not every digit
+    return ax
+
+
+def _loss_panel(scene: Scene, results: Sequence[Result], idx: np.ndarray | None, xref: str, yref: str) -> _Panel:
+    ys, _, _ = _loss_values(scene, results)
+    labels = scene.surfaces.labels()
+    panel = _Panel()
+    for k, (y, label) in enumerate(zip(ys, labels)):
+        panel.add(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x0": 0,
+                "dx": 1,
+                "y": y,
+                "xaxis": xref,
+                "yaxis": yref,
+                "name": label,
+                "legendgroup": f"opt{k}",
+                "showlegend": False,
+                "line": {"color": color_for(k), "width": 2},
+                "hovertemplate": f"<b>{label}</b><br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
+                "meta": {"role": "loss", "index": k},
+            }
+        )
+    frames = None
+    if idx is not None:
+        frames = []
+        for i_all in idx:
+            at = [int(min(i_all, len(y) - 1)) for y in ys]
+            frames.append(
+                {
+                    "x": typed_array(np.array(at), "f8"),
+                    "y": typed_array(np.array([y[i] for y, i in zip(ys, at)]), "f8"),
+                    "customdata": typed_array2([[i, r.loss[i]] for r, i in zip(results, at)]),
+                }
+            )
+    panel.add(_heads_trace(results, labels, ys, xref, yref, "loss_head"), frames)
+    for k, (r, y, label) in enumerate(zip(results, ys, labels)):
+        if r.diverged_at is not None:
+            panel.add(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "x": [len(y) - 1],
+                    "y": [float(y[-1])],
+                    "xaxis": xref,
+                    "yaxis": yref,
+                    "name": f"{label} diverged",
+                    "legendgroup": f"opt{k}",
+                    "showlegend": False,
+                    "marker": {"symbol": "x", "size": 14, "color": DIVERGED_COLOR, "line": {"width": 1}},
+                    "hovertemplate": f"<b>{label} diverged at step {r.diverged_at}</b><extra></extra>",
+                    "meta": {"role": "diverged", "index": k},
+                }
+            )
+    return panel
+
+
+def _animation_controls(display: Display, idx: np.ndarray, x: float, y: float, slider_x: float) -> dict[str, Any]:
+    """Play buttons at three speeds, pause, and a step slider, all driving the same frames."""
+    base = 1000.0 / display.fps
+
+    def play(speed: float) -> dict[str, Any]:
+        dur = base / speed
+        return {
+            "label": f"▶ {speed:g}×",
+            "method": "animate",
+            "args": [
+                None,
+                {"frame": {"duration": dur, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}},
+            ],
+        }
+
+    pause = {
+        "label": "❚❚",
+        "method": "animate",
+        "args": [
+            [None],
+            {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}},
+        ],
+    }
+    menus = [
+        {
+            "type": "buttons",
+            "direction": "right",
+            "showactive": False,
+            "x": x,
+            "y": y,
+            "xanchor": "left",
+            "yanchor": "top",
+            "pad": {"t": 0, "r": 6},
+            "buttons": [play(1.0), pause, play(0.5), play(2.0)],
+            "name": "animation",
+        }
+    ]
+    slider = {
+        "active": len(idx) - 1,
+        "x": slider_x,
+        "len": 1.0 - slider_x,
+        "y": y + 0.012,
+        "yanchor": "top",
+        "pad": {"t": 0, "b": 0},
+        "ticklen": 0,
+        "minorticklen": 0,
+        "tickwidth": 0,
+        "font": {"color": "rgba(0,0,0,0)", "size": 1},
+        "currentvalue": {"prefix": "step ", "xanchor": "right", "visible": True},
+        "transition": {"duration": 0},
+        "steps": [
+            {
+                "label": str(int(i)),
+                "method": "animate",
+                "args": [
+                    [str(int(i))],
+                    {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}},
+                ],
+            }
+            for i in idx
+        ],
+    }
+    return {"updatemenus": menus, "sliders": [slider]}
+
+
+def _assemble(panels: Sequence[_Panel], idx: np.ndarray | None, layout: dict[str, Any], display: Display) -> go.Figure:
+    data: list[dict[str, Any]] = []
+    anim: list[tuple[int, list[dict[str, Any]] | None]] = []
+    for p in panels:
+        offset = len(data)
+        data.extend(p.traces)
+        moving = {i for i, _ in p.anim}
+        anim.extend((offset + i, f) for i, f in p.anim)
+        if p.hold_static:
+            # plotly.js rebuilds every trace's calcdata in a redraw=False frame but redraws only
+            # the traces the frame lists; the others lose their SVG handles, and the next click
+            # selection then throws, so a click on the plot after playing would set no start.
+            # Listing them with an empty update keeps them whole (they are few and small).
+            anim.extend((offset + i, None) for i in range(len(p.traces)) if i not in moving)
+    layout["images"] = [im for p in panels for im in p.images]
+    layout["shapes"] = [sh for p in panels for sh in p.shapes]
+    for t in data:
+        style_trace(t, display)
+    # Data and layout are built here from documented attributes only, so plotly's per-property
+    # validation (~25 ms of CPU a rerun) is skipped for them; tests/test_figures.py validates every
+    # figure in full.  Frames go through plotly's validating setter (trace objects, not dicts).
+    fig = go.Figure(data=data, layout=layout, _validate=False)
+    if idx is not None and anim:
+        anim.sort(key=lambda a: a[0])
+        trace_ids = [i for i, _ in anim]
+        fig.frames = [
+            {
+                "name": str(int(step)),
+                "traces": trace_ids,
+                "data": [{"type": "scatter", **(f[j] if f is not None else {})} for _, f in anim],
+            }
+            for j, step in enumerate(idx)
+        ]
+    return apply_display(fig, display, traces_styled=True)
+
+
+def _traj_axes(surf: Surface, domain_x: Sequence[float], xa: str, ya: str, anchor_x: str, anchor_y: str) -> dict:
+    (x0, x1), (y0, y1) = surf.bounds
+    return {
+        xa: {
+            "range": [x0, x1],
+            "domain": list(domain_x),
+            "anchor": anchor_y,
+            "title": {"text": "x"},
+            "constrain": "domain",
+            "constraintoward": "center",
+            "zeroline": False,
+            "showgrid": False,
+            "ticks": "outside",
+        },
+        ya: {
+            "range": [y0, y1],
+            "anchor": anchor_x,
+            "scaleanchor": anchor_x,
+            "scaleratio": 1,
+            "constrain": "domain",
+            "constraintoward": "top",
+            "title": {"text": "y"},
+            "zeroline": False,
+            "showgrid": False,
+            "ticks": "outside",
+        },
+    }
+
+
+def _base_layout(scene: Scene, height: int) -> dict[str, Any]:
+    return {
+        "title": {
+            "text": scene_title(scene),
+            "x": 0.0,
+            "xanchor": "left",
+            "pad": {"l": 12},
+            "y": 0.98,
+            "yanchor": "top",
+        },
+        "height": height,
+        "hovermode": "closest",
+        "dragmode": "pan",
+        "clickmode": "event+select",
+        "legend": {"orientation": "h", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
+        "meta": {
+            "optviz": "figure",
+            "auto_title": scene_title(scene),
+            "surface": scene.surfaces.surface,
+            "surface_params": [list(p) for p in scene.surfaces.surface_params],
+        },
+        "uirevision": scene.surfaces.surface,
+    }
+
+
+# ----------------------------------------------------------------------------- public builders
+
+
+def trajectory_figure(
+    scene: Scene, results: list[Result], *, animate: bool = True, lookahead: bool | None = None
+) -> go.Figure:
+    """The surface as a static filled contour with every optimizer's path, landmarks and start.
+
+    animate: add frames that move all paths together, with play/pause, speed and a step slider.
+    lookahead: for Nesterov, also draw the textbook iterate theta_t (dotted) and, while animating,
+        the look-ahead step theta_t -> theta_t + mu v_t where the gradient is taken (C5);
+        None: the scene's `display.lookahead`, so the page, its URL and the exports agree.
+    """
+    _check(scene, results)
+    surf = _surface(scene)
+    idx = frame_indices(max(len(r.path) for r in results), scene.display.frames) if animate else None
+    if lookahead is None:
+        lookahead = scene.display.lookahead
+    panel = _traj_panel(scene, results, idx, "x", "y", lookahead=lookahead)
+    layout = _base_layout(scene, 640)
+    # a square-ish plot on a wide slide: the legend in a column on the left, the plot centred right of it
+    layout.update(_traj_axes(surf, [0.22, 1.0], "xaxis", "yaxis", "x", "y"))
+    layout["legend"] = {"orientation": "v", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "top"}
+    if idx is not None:
+        layout.update(_animation_controls(scene.display, idx, 0.0, -0.1, 0.3))
+    layout["meta"]["bottom"] = 118 if idx is not None else 60
+    return _assemble([panel], idx, layout, scene.display)
+
+
+def loss_figure(scene: Scene, results: list[Result], *, animate: bool = True) -> go.Figure:
+    """Loss per step (log y when `display.log_loss`; f - f* where f* != 0), a moving marker per
+    optimizer on the same frames (same names) as `trajectory_figure`."""
+    _check(scene, results)
+    _, ytitle, log = _loss_values(scene, results)
+    idx = frame_indices(max(len(r.path) for r in results), scene.display.frames) if animate else None
+    panel = _loss_panel(scene, results, idx, "x", "y")
+    # The loss figure alone has no path traces: give it one legend entry per optimizer.
+    for t in panel.traces:
+        if t["meta"]["role"] == "loss":
+            t["showlegend"] = True
+    layout = _base_layout(scene, 420)
+    layout["title"]["text"] = f"Loss · {scene_title(scene)}"
+    layout["meta"]["auto_title"] = layout["title"]["text"]
+    layout["xaxis"] = {"title": {"text": "step"}, "range": [0, scene.surfaces.steps], "zeroline": False}
+    layout["yaxis"] = _value_axis(_loss_values(scene, results)[0], log, ytitle)
+    if idx is not None:
+        layout.update(_animation_controls(scene.display, idx, 0.0, -0.18, 0.3))
+    layout["meta"]["bottom"] = 118 if idx is not None else 60
+    return _assemble([panel], idx, layout, scene.display)
+
+
+def scene_figure(
+    scene: Scene,
+    results: list[Result],
+    *,
+    animate: bool = True,
+    lookahead: bool | None = None,
+    height: int = 700,
+) -> go.Figure:
+    """The app's main figure: trajectories (left) and loss (right) as subplots of ONE figure,
+    so one play button, one speed control and one step slider drive both."""
+    _check(scene, results)
+    surf = _surface(scene)
+    idx = frame_indices(max(len(r.path) for r in results), scene.display.frames) if animate else None
+    if lookahead is None:
+        lookahead = scene.display.lookahead
+    traj = _traj_panel(scene, results, idx, "x", "y", lookahead=lookahead)
+    loss = _loss_panel(scene, results, idx, "x2", "y2")
+    _, ytitle, log = _loss_values(scene, results)
+    layout = _base_layout(scene, height)
+    # The contour plot keeps x and y on one scale: give it about the width its height allows on a
+    # 1 200 px wide page, the loss plot the rest.
+    (x0, x1), (y0, y1) = surf.bounds
+    split = min(0.6, max(0.35, (height - 200) * (x1 - x0) / (y1 - y0) / 1110))
+    layout.update(_traj_axes(surf, [0.0, split], "xaxis", "yaxis", "x", "y"))
+    layout["xaxis"]["constraintoward"] = "left"
+    layout["xaxis2"] = {
+        "domain": [split + 0.09, 1.0],
+        "anchor": "y2",
+        "title": {"text": "step"},
+        "range": [0, scene.surfaces.steps],
+        "zeroline": False,
+    }
+    layout["yaxis2"] = {"anchor": "x2", **_value_axis(_loss_values(scene, results)[0], log, ytitle)}
+    if idx is not None:
+        layout.update(_animation_controls(scene.display, idx, 0.0, -0.1, 0.25))
+    layout["meta"]["bottom"] = 118 if idx is not None else 60
+    return _assemble([traj, loss], idx, layout, scene.display)
+
+
+def _cell_top(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """The highest of the four grid values around each point (px, py): the drawn mesh is never
+    above it inside that cell, whatever its triangulation."""
+    i = np.clip(np.searchsorted(xs, px) - 1, 0, len(xs) - 2)
+    j = np.clip(np.searchsorted(ys, py) - 1, 0, len(ys) - 2)
+    return np.maximum.reduce([z[j, i], z[j, i + 1], z[j + 1, i], z[j + 1, i + 1]])
+
+
+def surface3d_figure(scene: Scene, results: list[Result]) -> go.Figure:
+    """The surface in 3D with the paths lifted onto it.
+
+    On surfaces with `log_levels` (values over many decades) z is log10(f - f* + delta), delta the
+    lowest contour level, so the valley floor is not flattened into one plane; the z title says so.
+    The paths ride on the drawn mesh, at the highest grid value of the cell they cross: a mesh is
+    linear between grid points, so in a narrow valley it floats above the true floor and hides a
+    path drawn at its exact height.  Their hover gives the exact f.  Paths are drawn up to where
+    they first leave the plotted square.
+    """
+    _check(scene, results)
+    surf = _surface(scene)
+    sp = dict(scene.surfaces.surface_params)
+    xs, ys, z = surf.grid(SURFACE3D_GRID, **sp)
+    land = surface_contours(surf.name, scene.surfaces.surface_params)
+    if land.log:
+        base, delta = land.f_base, 10.0 ** land.levels[0]
+        zt = np.log10(np.maximum(z - base, 0.0) + delta)
+        ztitle = f"log₁₀(f − f* + {delta:g})" if base else f"log₁₀(f + {delta:g})"
+    else:
+        zt = z
+        ztitle = "f"
+    lift = 0.006 * float(np.ptp(zt))
+    data: list[dict[str, Any]] = [
+        {
+            "type": "surface",
+            "x": xs,
+            "y": ys,
+            "z": zt.astype(np.float32),
+            "showscale": False,
+            "opacity": 1.0,
+            "lighting": {"ambient": 0.7, "diffuse": 0.55, "specular": 0.05, "roughness": 0.9},
+            "hoverinfo": "skip",
+            "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}},
+            "meta": {"role": "surface3d"},
+            "name": surf.title,
+        }
+    ]
+    (x0, x1), (y0, y1) = surf.bounds
+    for k, (r, label) in enumerate(zip(results, scene.surfaces.labels())):
+        inside = (r.path[:, 0] >= x0) & (r.path[:, 0] <= x1) & (r.path[:, 1] >= y0) & (r.path[:, 1] <= y1)
+        m = len(r.path) if inside.all() else max(int(np.argmin(inside)), 1)
+        p = r.path[:m]
+        data.append(
+            {
+                "type": "scatter3d",
+                "mode": "lines",
+                "x": p[:, 0],
+                "y": p[:, 1],
+                "z": _cell_top(xs, ys, zt, p[:, 0], p[:, 1]) + lift,
+                "customdata": r.loss[:m],
+                "name": label,
+                "line": {"color": color_for(k), "width": 6},
+                "hovertemplate": f"<b>{label}</b><br>(%{{x:.4g}}, %{{y:.4g}})<br>f = %{{customdata:.4g}}"
+                "<extra></extra>",
+                "meta": {"role": "path3d", "index": k},
+            }
+        )
+    zmin, zmax = float(np.min(zt)), float(np.max(zt))
+    layout = {
+        "title": {"text": f"{surf.title} in 3D", "x": 0.0, "xanchor": "left", "pad": {"l": 12}},
+        "height": 640,
+        "scene": {
+            "xaxis": {"title": {"text": "x"}, "range": [x0, x1]},
+            "yaxis": {"title": {"text": "y"}, "range": [y0, y1]},
+            "zaxis": {"title": {"text": ztitle}, "range": [zmin, zmax + 0.02 * (zmax - zmin + 1e-12)]},
+            "aspectmode": "manual",
+            "aspectratio": {"x": 1.25, "y": 1.25 * (y1 - y0) / (x1 - x0), "z": 0.6},
+            "camera": {"eye": {"x": -0.8, "y": -1.65, "z": 1.8}},  # from high up: valleys are trenches
+        },
+        "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
+        "meta": {"optviz": "figure", "auto_title": f"{surf.title} in 3D", "bottom": 10},
+        "uirevision": scene.surfaces.surface,
+    }
+    fig = go.Figure({"data": data, "layout": layout}, _validate=False)
+    return apply_display(fig, scene.display)
+
+
+def _line_figure(
+    scene: Scene, title: str, ytitle: str, series: list[tuple[int, str, np.ndarray, dict[str, Any]]], note: str = ""
+) -> go.Figure:
+    data = []
+    for k, name, y, line in series:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x0": 0 if not line.get("x0") else line["x0"],
+                "dx": 1,
+                "y": y,
+                "name": name,
+                "legendgroup": f"opt{k}",
+                "line": {"color": color_for(k), "width": 2, **{a: b for a, b in line.items() if a != "x0"}},
+                "hovertemplate": f"<b>{name}</b><br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
+                "meta": {"role": "line", "index": k},
+            }
+        )
+    layout = {
+        "title": {"text": title, "x": 0.0, "xanchor": "left", "pad": {"l": 12}},
+        "height": 380,
+        "xaxis": {"title": {"text": "step"}, "range": [0, scene.surfaces.steps], "zeroline": False},
+        "yaxis": _value_axis([y for _, _, y, _ in series], True, ytitle),
+        "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
+        "hovermode": "closest",
+        "meta": {"optviz": "figure", "auto_title": title, "bottom": 50},
+    }
+    if note:
+        layout["annotations"] = [
+            {
+                "text": note,
+                "x": 1.0,
+                "xref": "paper",
+                "xanchor": "right",
+                "y": 1.0,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "name": "note",
+            }
+        ]
+    fig = go.Figure({"data": data, "layout": layout}, _validate=False)
+    return apply_display(fig, scene.display)
+
+
+def lr_figure(scene: Scene, results: list[Result]) -> go.Figure:
+    """The learning rate of every step (the optimizer's lr times the schedule's factor, C17).
+
+    Random search has no step size and is left out; random local search shows its perturbation size.
+    """
+    _check(scene, results)
+    series = []
+    skipped = []
+    for k, (r, label) in enumerate(zip(results, scene.surfaces.labels())):
+        if r.lr.size == 0 or not np.all(np.isfinite(r.lr)):
+            skipped.append(label)
+            continue
+        name = label + (" (perturbation σ)" if r.optimizer == "random_local_search" else "")
+        series.append((k, name, r.lr, {}))
+    note = f"no step size: {', '.join(skipped)}" if skipped else ""
+    sched = scene.surfaces.schedule.name
+    return _line_figure(scene, f"Learning rate per step · {sched} schedule", "learning rate ηₜ", series, note)
+
+
+def effective_lr_figure(scene: Scene, results: list[Result]) -> go.Figure:
+    """Per-coordinate effective step |theta_{t+1,i} - theta_{t,i}| / |g_{t,i}| over the steps (C6).
+
+    For SGD this is the lr itself; AdaGrad's decays like 1/sqrt(t); Adam's and RMSProp's adapt per
+    coordinate.  Solid: x coordinate, dotted: y.  Steps with |g_i| < 1e-12 are left out (no ratio).
+    Gradient-free searches have no gradient and are left out.
+    """
+    _check(scene, results)
+    series = []
+    skipped = []
+    for k, (r, label) in enumerate(zip(results, scene.surfaces.labels())):
+        if OPTIMIZERS[r.optimizer].gradient_free or r.grad.shape[0] == 0:
+            skipped.append(label)
+            continue
+        step = np.abs(np.diff(r.path, axis=0))
+        g = np.abs(r.grad)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(g > 1e-12, step / g, np.nan)
+        ratio[ratio <= 0] = np.nan  # a zero step (log axis) carries no information here
+        series.append((k, f"{label} · x", ratio[:, 0], {"x0": 1}))
+        series.append((k, f"{label} · y", ratio[:, 1], {"x0": 1, "dash": "dot"}))
+    note = f"no gradient: {', '.join(skipped)}" if skipped else ""
+    return _line_figure(
+        scene, "Effective step per coordinate  |Δθᵢ| / |gᵢ|   (solid: x, dotted: y)", "|Δθᵢ| / |gᵢ|", series, note
+    )
+
+
+def results_table(scene: Scene, results: list[Result]) -> list[dict[str, Any]]:
+    """One row per optimizer: label, final loss, distance to the nearest known minimum, the first
+    step with f - f* <= CONVERGENCE_TOL (f* the lowest known minimum value), divergence, steps run.
+
+    Missing values (no known minimum, never within tolerance) are None.
+    """
+    _check(scene, results)
+    surf = _surface(scene)
+    f_star = lowest_minimum(surf)
+    mins = np.array([[p.x, p.y] for p in surf.minima]) if surf.minima else None
+    rows = []
+    for r, label in zip(results, scene.surfaces.labels()):
+        final = r.path[-1]
+        dist = nearest = None
+        if mins is not None:
+            d = np.hypot(mins[:, 0] - final[0], mins[:, 1] - final[1])
+            j = int(np.argmin(d))
+            dist = float(d[j])
+            nearest = f"({mins[j, 0]:.4g}, {mins[j, 1]:.4g})"
+        first = None
+        if f_star is not None:
+            hit = np.flatnonzero(r.loss - f_star <= CONVERGENCE_TOL)
+            first = int(hit[0]) if hit.size else None
+        rows.append(
+            {
+                "optimizer": label,
+                "final loss": float(r.loss[-1]),
+                "distance to nearest minimum": dist,
+                "nearest minimum": nearest,
+                f"first step with f − f* ≤ {CONVERGENCE_TOL:g}": first,
+                "diverged": f"diverged at step {r.diverged_at}" if r.diverged_at is not None else "",
+                "steps run": r.steps_done,
+            }
+        )
+    return rows
