@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str):
     """Import the heavy parts lazily: `optviz.export(scene, "fig.svg")` and `optviz.mlp`."""
-    if name in ("export", "mlp", "figures", "scene"):
+    if name in ("export", "mlp", "figures", "config", "views"):
         import importlib
 
         return importlib.import_module(f"optviz.{name}")

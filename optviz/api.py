@@ -19,6 +19,7 @@ import numpy as np
 from optviz import kernel
 from optviz.optimizers import get_optimizer
 from optviz.schedules import Schedule
+from optviz.validate import check_number
 from surfaces import get_surface
 
 MAX_STEPS = 100_000
@@ -67,17 +68,6 @@ def _check_start(start: Any, bounds: Any) -> np.ndarray:
     if x0.shape != (2,) or not np.all(np.isfinite(x0)):
         raise ValueError(f"start must be a pair of finite numbers (x, y), got {start!r}")
     return x0
-
-
-def check_number(name: str, value: Any, lo: float, hi: float) -> float:
-    """`value` as a finite float in [lo, hi], or a ValueError naming `name` and the range."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}") from None
-    if not (np.isfinite(v) and lo <= v <= hi):
-        raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}")
-    return v
 
 
 def check_steps(steps: Any, cap: int = MAX_STEPS) -> int:
