@@ -2,7 +2,7 @@
 
 optviz [STREAMLIT ARGS...]   start the app (streamlit run app.py), on localhost by default
 optviz --version
-optviz bench [kernel|mlp|export] [--steps N]
+optviz bench [kernel|mlp|export|page] [--steps N]
 optviz export SCENE.json ... --format png,svg --out DIR
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import optviz
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("kernel", "mlp", "export")
+BENCHES = ("kernel", "mlp", "export", "page")
 
 
 def app_path() -> Path:
