@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import optviz
 from optviz import figures as F
-from optviz.scene import Scene
+from optviz.config import Scene, SurfacesConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -104,11 +104,11 @@ def test_paths_equal_optviz_run(warm_jit):
     at = _app({"surface": "bowl", "sp": "kappa=50.0,theta=0.3", "steps": "400", "noise": "0.1", "seed": "5"})
     _ok(at)
     scene = _scene(at)
-    assert scene.surface == "bowl" and dict(scene.surface_params)["kappa"] == 50.0
+    assert scene.surfaces.surface == "bowl" and dict(scene.surfaces.surface_params)["kappa"] == 50.0
     spec = _main_spec(at)
     paths = _paths(spec)
-    assert len(paths) == len(scene.optimizers)
-    for trace, o in zip(paths, scene.optimizers):
+    assert len(paths) == len(scene.surfaces.optimizers)
+    for trace, o in zip(paths, scene.surfaces.optimizers):
         r = optviz.run(
             "bowl",
             o.name,
@@ -164,7 +164,7 @@ def test_every_widget_can_be_changed(warm_jit):
             at.run()
             _ok(at)
             assert not at.error, (sched, key, [e.value for e in at.error])
-    assert _scene(at).schedule.name == "cosine"
+    assert _scene(at).surfaces.schedule.name == "cosine"
 
 
 def test_buttons_add_and_remove(warm_jit):
@@ -179,7 +179,7 @@ def test_buttons_add_and_remove(warm_jit):
     at.run()
     _ok(at)
     scene = _scene(at)
-    adams = [o for o in scene.optimizers if o.name == "adam"]
+    adams = [o for o in scene.surfaces.optimizers if o.name == "adam"]
     assert [o.kwargs["beta2"] for o in adams] == [0.999, 0.9]  # two Adams race with different beta2
     names = [p["name"] for p in _paths(_main_spec(at))]
     assert len(set(names)) == 6
@@ -195,7 +195,7 @@ def test_changing_an_optimizer_type(warm_jit):
     at.selectbox(key="o0_name").select("newton")
     at.run()
     _ok(at)
-    assert _scene(at).optimizers[0].name == "newton"
+    assert _scene(at).surfaces.optimizers[0].name == "newton"
     assert "o0_newton_lr" in _widgets(at)
 
 
@@ -225,13 +225,22 @@ def test_invalid_schedule_is_a_readable_error(warm_jit, boundaries, values, mess
     at = _app()
     at.selectbox(key="sched").select("step")
     at.run()
+    valid = _scene(at).surfaces.schedule
     at.text_input(key="sched_boundaries").input(boundaries)
     at.text_input(key="sched_values").input(values)
     at.run()
     _ok(at)
     errors = " ".join(e.value for e in at.error)
     assert message in errors and "do not combine" in errors
-    assert not at.get("plotly_chart")
+    # beside the schedule's widgets, in the sidebar; the page draws on with the last valid schedule
+    assert any(message in e.value for e in at.sidebar.error)
+    assert len(_paths(_main_spec(at))) == 5
+    assert _scene(at).surfaces.schedule == valid
+    at.text_input(key="sched_boundaries").input("300, 600")  # fixing it takes the schedule into the run
+    at.text_input(key="sched_values").input("1, 0.1, 0.01")
+    at.run()
+    _ok(at)
+    assert not at.error and _scene(at).surfaces.schedule.boundaries == (300, 600)
 
 
 def test_bad_query_params_give_notices(warm_jit):
@@ -245,12 +254,14 @@ def test_bad_query_params_give_notices(warm_jit):
 
 def test_query_params_round_trip(warm_jit):
     q = Scene(
-        surface="himmelblau",
-        start=(1.0, -1.0),
-        steps=321,
-        noise=0.05,
-        noise_seed=9,
-        schedule={"name": "exponential", "decay_rate": 0.5, "decay_steps": 50},
+        surfaces=SurfacesConfig(
+            surface="himmelblau",
+            start=(1.0, -1.0),
+            steps=321,
+            noise=0.05,
+            noise_seed=9,
+            schedule={"name": "exponential", "decay_rate": 0.5, "decay_steps": 50},
+        )
     ).to_query()
     at = _app(q)
     _ok(at)
@@ -272,7 +283,8 @@ def test_lecture_scenes_load(warm_jit):
         assert not at.error, name
         want = Scene.from_json((ROOT / "optviz" / "scenes" / f"{name.replace(' ', '_')}.json").read_text())
         got = _scene(at)
-        assert (got.surface, got.steps, got.optimizers) == (want.surface, want.steps, want.optimizers)
+        g, w = got.surfaces, want.surfaces
+        assert (g.surface, g.steps, g.optimizers) == (w.surface, w.steps, w.optimizers)
 
 
 def test_3d_and_lookahead(warm_jit):
@@ -292,7 +304,7 @@ def test_changing_the_surface_suggests_learning_rates(warm_jit):
     at.selectbox(key="surface").set_value("bowl").run()
     _ok(at)
     scene = _scene(at)
-    lrs = {o.name: o.kwargs["lr"] for o in scene.optimizers}
+    lrs = {o.name: o.kwargs["lr"] for o in scene.surfaces.optimizers}
     # snapped down onto the slider's 1-2-3-5 grid: SGD 1.8/L = 0.18 on the kappa = 10 bowl -> 0.1
     assert lrs["sgd"] == 0.1 and lrs["sgd"] <= optviz.suggest_lr("bowl", "sgd")
     assert lrs["adam"] == 0.03 and lrs["rmsprop"] == 0.01
@@ -300,5 +312,29 @@ def test_changing_the_surface_suggests_learning_rates(warm_jit):
     # and the page shows the runs with those rates
     np.testing.assert_array_equal(
         F.as_array(_paths(_main_spec(at))[0]["x"])[:5],
-        optviz.run("bowl", "sgd", steps=scene.steps, lr=0.1).path[:5, 0],
+        optviz.run("bowl", "sgd", steps=scene.surfaces.steps, lr=0.1).path[:5, 0],
     )
+
+
+def test_an_expander_label_holds_no_lr(warm_jit):
+    """The optimizer's expander keeps its label (and so stays open) while its lr moves."""
+    at = _app()
+    labels = [e.label for e in at.expander if e.label[:1].isdigit()]
+    assert labels[:2] == ["1 · SGD", "2 · Momentum"]
+    at.select_slider(key="o0_sgd_lr").set_value(0.0005)
+    at.run()
+    _ok(at)
+    assert [e.label for e in at.expander if e.label[:1].isdigit()] == labels
+    assert not any("lr" in label or "0.0005" in label for label in labels)
+
+
+def test_steps_above_ten_thousand(warm_jit):
+    at = _app({"steps": "20000"})
+    _ok(at)
+    assert not at.warning  # no notice: the page takes what the engine takes
+    assert at.number_input(key="steps").value == 20_000
+    at.number_input(key="steps").set_value(30_000)
+    at.run()
+    _ok(at)
+    assert at.query_params["steps"] == "30000"
+    assert max(len(F.as_array(p["x"])) for p in _paths(_main_spec(at))) == 30_001

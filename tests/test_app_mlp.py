@@ -11,10 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optviz import mlp
+from optviz.config import MLPConfig, Scene, run_labels
+from optviz.config import mlp as M
 from optviz.figures import as_array
-from optviz.mlp import scene as M
-from optviz.mlp.scene import MLPSettings
-from optviz.scene import Scene
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -101,7 +100,7 @@ def test_the_default_mlp_page(warm_mlp) -> None:
     at = _app()
     _ok(at)
     scene = _scene(at)
-    assert scene.view == "mlp" and MLPSettings.of(scene) == MLPSettings()
+    assert scene.view == "mlp" and scene.mlp == MLPConfig()
     assert not any(k.startswith("m_") for k in at.query_params)  # the short address ?view=mlp
     titles = [_key(c) for c in at.get("plotly_chart")]
     assert titles[0].startswith("decision boundary") and titles[1].startswith("training and validation")
@@ -125,7 +124,7 @@ def test_view_switch_keeps_both_views(warm_mlp) -> None:
     at.run()
     _ok(at)
     scene = _scene(at)
-    assert scene.view == "surfaces" and scene.steps == 321 and MLPSettings.of(scene).n == 128
+    assert scene.view == "surfaces" and scene.surfaces.steps == 321 and scene.mlp.n == 128
     assert at.number_input(key="steps").value == 321
     at.segmented_control(key="_view").set_value("mlp")
     at.run()
@@ -202,7 +201,7 @@ def test_every_mlp_widget_can_be_changed(warm_mlp) -> None:
             _change(at, key)
             at.run()
             _ok(at)
-    assert MLPSettings.of(_scene(at)).schedule.name == "cosine"
+    assert _scene(at).mlp.schedule.name == "cosine"
 
 
 def test_presets_load(warm_mlp) -> None:
@@ -211,7 +210,7 @@ def test_presets_load(warm_mlp) -> None:
         at.selectbox(key="mlp_preset").select(name)
         at.run()
         _ok(at)
-        assert MLPSettings.of(_scene(at)) == M.preset(name)
+        assert _scene(at).mlp == M.preset(name)
         assert at.session_state["mlp_tab"] == M.TAB_OF_FIGURE[M.preset(name).figure]
         assert any(m.value.startswith(f"**{name}.**") for m in at.markdown)
 
@@ -222,13 +221,13 @@ def test_buttons_add_and_remove(warm_mlp) -> None:
     at.button(key="mlp_add_btn").click()
     at.run()
     _ok(at)
-    assert [o.name for o in MLPSettings.of(_scene(at)).optimizers] == ["adam", "sgd", "momentum", "rmsprop"]
+    assert [o.name for o in _scene(at).mlp.optimizers] == ["adam", "sgd", "momentum", "rmsprop"]
     assert len(_charts(at)) == 2
     first = at.session_state["mlp_slots"][0]
     at.button(key=f"mlp_o{first}_remove").click()
     at.run()
     _ok(at)
-    assert [o.name for o in MLPSettings.of(_scene(at)).optimizers] == ["sgd", "momentum", "rmsprop"]
+    assert [o.name for o in _scene(at).mlp.optimizers] == ["sgd", "momentum", "rmsprop"]
 
 
 # ----------------------------------------------------------------------------- numbers and errors
@@ -237,7 +236,7 @@ def test_buttons_add_and_remove(warm_mlp) -> None:
 def test_the_loss_curve_is_mlp_train(warm_mlp) -> None:
     at = _app({"view": "mlp", "m_steps": "200", "m_activation": "relu", "m_init": "he_normal", "m_noise": "0.3"})
     _ok(at)
-    s = MLPSettings.of(_scene(at))
+    s = _scene(at).mlp
     X, y = mlp.make_dataset("moons", n=256, noise=0.3, seed=0)
     Xt, Xv, yt, yv = mlp.split(X, y, 0.25, 0)
     Xt, Xv, _, _ = mlp.standardize(Xt, Xv)
@@ -247,7 +246,7 @@ def test_the_loss_curve_is_mlp_train(warm_mlp) -> None:
             Xt, yt, hidden=(16, 16), activation="relu", init="he_normal", optimizer=o.name, steps=200,
             X_val=Xv, y_val=yv, **o.kwargs,
         )  # fmt: skip
-        label = M.optimizer_label(o)
+        label = run_labels([o], detailed=True)[0]
         train = next(t for t in spec["data"] if t.get("name") == f"{label} train")
         val = next(t for t in spec["data"] if t.get("name") == f"{label} validation")
         np.testing.assert_array_equal(as_array(train["x"]), r.step)
@@ -263,7 +262,8 @@ def test_a_bad_combination_is_a_readable_error(warm_mlp) -> None:
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert "do not combine" in errors and "validation fraction above 0" in errors
-    assert not at.get("plotly_chart")
+    assert any("validation fraction above 0" in e.value for e in at.sidebar.error)  # beside the controls
+    assert at.get("plotly_chart")  # and the page still draws, with the last valid settings
     at.slider(key="mlp_val_fraction").set_value(0.25)  # fixing it brings the page back
     at.run()
     _ok(at)
@@ -275,7 +275,7 @@ def test_a_bad_link_gives_a_notice(warm_mlp) -> None:
     assert not at.exception
     notices = " ".join(w.value for w in at.warning)
     assert "m_hidden" in notices
-    assert MLPSettings.of(_scene(at)).n == 100
+    assert _scene(at).mlp.n == 100
 
 
 def test_a_huge_lr_shows_divergence_not_an_error(warm_mlp) -> None:

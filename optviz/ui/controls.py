@@ -1,0 +1,289 @@
+"""The sidebar's controls, generated from the registries and shared by both views.
+
+    number_widget(label, key, p)     a slider / checkbox / number box for a registry entry (HParam, Param)
+    optimizer_slots(prefix, ...)     the list of optimizers with Add and Remove (keys o<uid>_..., mlp_o<uid>_...)
+    schedule_control(prefix, ...)    the learning-rate schedule (keys sched_..., mlp_sched_...)
+    display_control(base, full=...)  theme, font, legend, log axis (and the surfaces' title, 3D, animation)
+    sidebar_top()                    the Surfaces | MLP switch and the lecture scenes, atop both sidebars
+
+A widget's kind comes from its registry entry through one function, `slider_kind`; no control is
+written per optimizer.  Each widget's value lives under its key in the session (see `optviz.ui.state`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+
+from optviz import figures
+from optviz.config import THEMES, Display, OptimizerSpec
+from optviz.optimizers import OPTIMIZERS, HParam
+from optviz.schedules import SCHEDULE_LATEX, SCHEDULE_NAMES, SCHEDULE_PARAMS, Schedule
+from optviz.ui.state import SCENES_DIR, default, fmt, hp_key, on_demo, on_view, options, seed_slot, show_error, ss
+from surfaces import Param
+
+# Value grids: log-spaced (1, 2, 3, 5 per decade) and decay coefficients near 1.
+_MANTISSAS = (1.0, 2.0, 3.0, 5.0)
+DECAYS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99999)
+VIEW_TITLES = {"surfaces": "Surfaces", "mlp": "MLP"}
+
+
+def log_grid(lo: float, hi: float) -> list[float]:
+    """1, 2, 3, 5 times the powers of ten within [lo, hi]: round numbers a lecturer can quote."""
+    out = []
+    for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1):
+        for m in _MANTISSAS:
+            v = float(f"{m * 10.0**e:.6g}")
+            if lo * (1 - 1e-12) <= v <= hi * (1 + 1e-12):
+                out.append(v)
+    return out
+
+
+def slider_kind(p: HParam | Param) -> str:
+    """'bool', 'int', 'log', 'decay' or 'linear': the one place a registry entry becomes a widget kind.
+
+    The registries say bool / int / float and log or not.  A float in [0, <1) reaching at least 0.99
+    (beta2, rho, a momentum) is a decay coefficient: its telling values are 0.9, 0.99, 0.999, which a
+    linear slider cannot hit, so it gets the DECAYS grid.
+    """
+    kind = getattr(p, "kind", "float")
+    if kind in ("bool", "int"):
+        return kind
+    if p.log:
+        return "log"
+    if p.min >= 0 and 0.99 <= p.max < 1:
+        return "decay"
+    return "linear"
+
+
+def select_slider(label: str, key: str, grid: Sequence[Any], value: Any, **kw: Any) -> Any:
+    """A select_slider over `grid` (plus the key's value, if it lies between grid points)."""
+    default(key, value)
+    return st.select_slider(label, options(key, grid, ss[key]), key=key, format_func=fmt, **kw)
+
+
+def number_widget(label: str, key: str, p: HParam | Param, *, resolution: int = 1000) -> float:
+    """The widget of a registry number `p` under `key`, as a float (a bool as 0.0 / 1.0)."""
+    kind = slider_kind(p)
+    default(key, bool(p.default) if kind == "bool" else int(p.default) if kind == "int" else float(p.default))
+    if kind == "bool":
+        return float(st.checkbox(label, key=key, help=p.help))
+    if kind == "int":
+        return float(st.number_input(label, int(p.min), int(p.max), key=key, step=1, help=p.help))
+    if kind == "log":
+        return float(select_slider(label, key, log_grid(p.min, p.max), float(p.default), help=p.help))
+    if kind == "decay":
+        return float(select_slider(label, key, [d for d in DECAYS if p.min <= d <= p.max], p.default, help=p.help))
+    step = (p.max - p.min) / resolution
+    return float(st.slider(label, float(p.min), float(p.max), key=key, step=step, help=p.help))
+
+
+# ----------------------------------------------------------------------------- the optimizer slots
+
+
+def _on_add(prefix: str, max_slots: int) -> None:
+    if len(ss[f"{prefix}slots"]) >= max_slots:
+        return
+    uid = ss.get(f"_{prefix}next_uid", 0)
+    ss[f"_{prefix}next_uid"] = uid + 1
+    ss[f"{prefix}slots"] = [*ss[f"{prefix}slots"], uid]
+    seed_slot(prefix, uid, OptimizerSpec(ss.get(f"{prefix}add_choice") or "adam"))
+
+
+def _on_remove(prefix: str, uid: int) -> None:
+    if len(ss[f"{prefix}slots"]) > 1:
+        ss[f"{prefix}slots"] = [u for u in ss[f"{prefix}slots"] if u != uid]
+
+
+def _color_bar(i: int) -> None:
+    st.markdown(
+        f"<div style='height:5px;border-radius:3px;background:{figures.color_for(i)};margin:-4px 0 8px 0'></div>",
+        unsafe_allow_html=True,
+    )
+
+
+def optimizer_slots(
+    prefix: str, names: Sequence[str], max_slots: int, *, only_first: bool = False
+) -> list[OptimizerSpec]:
+    """One expander per optimizer slot (ss[prefix + "slots"]), then Add; the optimizers they hold.
+
+    prefix: "" (surfaces) or "mlp_"; names: the optimizers offered; only_first: only the first slot
+    trains (the MLP compares something else), the others are marked idle.  The expander's label
+    stays fixed while its sliders move (a label holding the lr made Streamlit redraw it collapsed
+    after every lr change, dropping the keyboard focus), and its key keeps it open across reruns.
+    """
+    slots = ss[f"{prefix}slots"]
+    specs = []
+    for i, uid in enumerate(slots):
+        idle = only_first and i > 0
+        title = OPTIMIZERS[ss[f"{prefix}o{uid}_name"]].title
+        with st.expander(f"{i + 1} · {title}" + ("  · idle" if idle else ""), key=f"{prefix}o{uid}_open"):
+            if not only_first:
+                _color_bar(i)
+            elif idle:
+                st.caption("Only the first optimizer trains while something else is compared.")
+            c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
+            name = c1.selectbox(
+                "optimizer", names, key=f"{prefix}o{uid}_name", format_func=lambda n: OPTIMIZERS[n].title
+            )
+            c2.button(
+                ":material/delete:",
+                key=f"{prefix}o{uid}_remove",
+                on_click=_on_remove,
+                args=(prefix, uid),
+                help="remove this optimizer",
+                disabled=len(slots) <= 1,
+            )
+            opt = OPTIMIZERS[name]
+            st.caption(f"{opt.note}  \n*as* `{opt.follows}`")
+            hps = {}
+            for p in opt.hparams:
+                label = p.name.replace("_", " ") + (f"  ${p.symbol}$" if p.symbol else "")
+                hps[p.name] = number_widget(label, hp_key(prefix, uid, name, p.name), p)
+        specs.append(OptimizerSpec(name, tuple(hps.items())))
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    default(f"{prefix}add_choice", "adam")
+    c1.selectbox("add an optimizer", names, key=f"{prefix}add_choice", format_func=lambda n: OPTIMIZERS[n].title)
+    c2.button(
+        "Add", key=f"{prefix}add_btn", on_click=_on_add, args=(prefix, max_slots), disabled=len(slots) >= max_slots
+    )
+    return specs
+
+
+# ----------------------------------------------------------------------------- the schedule
+
+
+def _parse_list(text: str, what: str, conv: Any) -> tuple:
+    try:
+        return tuple(conv(t) for t in text.replace(";", ",").split(",") if t.strip())
+    except ValueError:
+        raise ValueError(f"{what} must be numbers separated by commas, got {text!r}") from None
+
+
+def schedule_control(prefix: str, max_steps: int, fallback: Schedule) -> Schedule:
+    """The schedule's widgets under the key prefix ("sched" or "mlp_sched"), read into a Schedule.
+
+    A schedule that cannot be read (say, decreasing boundaries) shows its error right under the
+    widgets, and the run keeps `fallback` (the last valid schedule) so the rest of the page draws.
+    """
+    name = st.selectbox("learning-rate schedule", SCHEDULE_NAMES, key=prefix)
+    st.latex(SCHEDULE_LATEX[name])
+    params = SCHEDULE_PARAMS[name]
+    kw: dict[str, Any] = {"name": name}
+    texts: dict[str, str] = {}
+    if "boundaries" in params:
+        texts["boundaries"] = st.text_input(
+            "boundaries  $b_i$ (steps)", key=f"{prefix}_boundaries", help="e.g. 300, 600"
+        )
+        texts["values"] = st.text_input(
+            "factors  $c_i$", key=f"{prefix}_values", help="one more than boundaries, e.g. 1, 0.1, 0.01"
+        )
+        error_slot = st.empty()  # beside the text that caused it, not under the rest of the schedule
+    if "decay_rate" in params:
+        kw["decay_rate"] = st.slider("decay rate  $r$", 0.01, 1.0, key=f"{prefix}_decay_rate", step=0.01)
+    if "end_factor" in params:
+        kw["end_factor"] = st.slider("end factor  $e$", 0.0, 1.0, key=f"{prefix}_end_factor", step=0.01)
+    if "power" in params:
+        kw["power"] = st.slider("power  $p$", 0.1, 10.0, key=f"{prefix}_power", step=0.1)
+    if "decay_steps" in params:
+        ds = st.number_input(
+            "decay steps  $T$",
+            0,
+            max_steps,
+            key=f"{prefix}_decay_steps",
+            step=10,
+            help="0: automatic (100 for exponential; the whole run after warm-up otherwise)",
+        )
+        kw["decay_steps"] = int(ds) or None
+    if "staircase" in params:
+        kw["staircase"] = st.checkbox("staircase", key=f"{prefix}_staircase")
+    kw["warmup_steps"] = int(
+        st.number_input("warm-up steps", 0, max_steps, key=f"{prefix}_warmup_steps", step=10, help="linear warm-up")
+    )
+    if "boundaries" not in params:
+        error_slot = st.empty()
+    try:
+        if texts:
+            kw["boundaries"] = _parse_list(texts["boundaries"], "boundaries", lambda s: int(float(s)))
+            kw["values"] = _parse_list(texts["values"], "factors", float)
+        return Schedule.coerce(kw)
+    except (ValueError, TypeError) as e:
+        show_error(e, error_slot)
+        return fallback
+
+
+# ----------------------------------------------------------------------------- display, view switch, scenes
+
+
+def display_control(base: Display, *, full: bool) -> Display:
+    """The View section: `base` with the widgets' values.  full: the surfaces' title, 3D and animation too."""
+    c1, c2 = st.columns(2)
+    kw: dict[str, Any] = {
+        "theme": c1.selectbox("theme", THEMES, key="theme"),
+        "font_size": int(c2.slider("font size", 10, 28, key="font_size")),
+    }
+    if full:
+        kw["show_title"] = bool(st.checkbox("title", key="show_title"))
+        kw["title"] = st.text_input(
+            "title text",
+            key="title",
+            placeholder="automatic",
+            disabled=not kw["show_title"],
+            label_visibility="collapsed",
+        )
+    c1, c2 = st.columns(2)
+    kw["show_legend"] = bool(c1.checkbox("legend", key="show_legend"))
+    kw["log_loss"] = bool(c2.checkbox("log loss axis", key="log_loss"))
+    if full:
+        kw["show_3d"] = bool(st.toggle("3D view of the surface", key="show_3d"))
+        default("lookahead", False)
+        kw["lookahead"] = bool(
+            st.toggle(
+                "Nesterov's look-ahead θ + μv",
+                key="lookahead",
+                help="draw Nesterov's textbook iterate θₜ (dotted) and, while playing, its look-ahead step μvₜ",
+            )
+        )
+        c1, c2 = st.columns(2)
+        kw["frames"] = int(
+            c1.slider("frames", 10, 300, key="frames", help="animation frames (the final picture is exact)")
+        )
+        kw["fps"] = int(c2.slider("frames / s", 2, 60, key="fps"))
+    return replace(base, **kw, aspect=ss.get("_aspect", base.aspect))
+
+
+def titled(titles: dict[str, str]) -> Any:
+    """A format_func showing titles[v] (a value without a title shows as itself)."""
+    return lambda v: titles.get(v, v)
+
+
+def sidebar_top() -> None:
+    """Surfaces | MLP (the Scene's `view`, URL view=mlp), then the shipped lecture scenes (both views:
+    loading one may switch the view)."""
+    default("_view", "surfaces")
+    st.segmented_control(
+        "view",
+        list(VIEW_TITLES),
+        key="_view",
+        format_func=titled(VIEW_TITLES),
+        required=True,
+        on_change=on_view,
+        label_visibility="collapsed",
+        width="stretch",
+    )
+    demos = sorted(p.stem for p in SCENES_DIR.glob("*.json")) if SCENES_DIR.is_dir() else []
+    if demos:
+        default("demo", None)
+        st.selectbox(
+            "Lecture scenes",
+            demos,
+            key="demo",
+            index=None,
+            placeholder="load a prepared scene…",
+            format_func=lambda s: s.replace("_", " "),
+            on_change=on_demo,
+        )

@@ -1,0 +1,108 @@
+"""The sidebar's Export section, the same for both views: pictures, animations, HTML, CSV, the scene.
+
+    export_panel(scene, results)
+
+Every file is made from the page's own `results` (what `view_of(scene).run(scene)` gave the page),
+so an export never runs the optimizers or trains the MLP a second time; a download button's file
+is made only when it is clicked.  One headless Chromium per server renders PNG, SVG, PDF, GIF, MP4.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from optviz import export
+from optviz.config import ASPECTS, Scene
+from optviz.ui.state import on_scene_upload, ss
+
+
+@st.cache_resource(show_spinner=False)
+def _browser() -> export.Browser | None:
+    """One headless Chromium for every export of this server process (None: none installed)."""
+    return export.Browser() if export.find_browser() else None
+
+
+def _render_animation(scene: Scene, fmt: str, seconds: float, browser: export.Browser, results: Any) -> None:
+    """Render a GIF or MP4 with a frame counter; keep the bytes for the download button."""
+    bar = st.progress(0.0, text=f"rendering {fmt.upper()}…")
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"rendering {fmt.upper()}: frame {done} of {total}")
+
+    try:
+        data = export.export_bytes(scene, fmt, seconds=seconds, progress=progress, browser=browser, results=results)
+    except (export.ExportError, ValueError, OSError) as e:
+        bar.empty()
+        st.error(f"The {fmt.upper()} could not be written: {e}")
+        return
+    bar.empty()
+    ss["_animation"] = (scene.to_json(), seconds, fmt, data)
+
+
+def export_panel(scene: Scene, results: Any) -> None:
+    """Sidebar: pictures, animations, offline HTML, data and the scene itself, for slides.
+
+    results: the page's results of `scene`, reused by every export (the MLP view's run may lack
+    the extras of the exported figure: the exporter adds only those, without training again).
+    """
+    stem = f"optviz_{scene.surfaces.surface if scene.view == 'surfaces' else 'mlp'}"
+    browser = _browser()
+    with st.sidebar:
+        st.header("Export", divider="gray")
+        st.radio("slide aspect", ASPECTS, key="_aspect", horizontal=True, help="size of exported pictures")
+        if browser is None:
+            st.info(export.browser_missing_message(), icon=":material/info:")
+        else:
+            browser.start()  # boots while the page renders; returns at once
+
+        def download(label: str, fmt: str, **kw: Any) -> None:
+            st.download_button(
+                label,
+                # a callable: the file is made only when the button is clicked, not on every rerun
+                data=lambda: export.export_bytes(scene, fmt, browser=browser, results=results, **kw),
+                file_name=f"{stem}.{fmt}",
+                mime=export.MIME_TYPES[fmt],
+                on_click="ignore",
+                disabled=fmt in export.BROWSER_FORMATS and browser is None,
+                key=f"dl_{fmt}",
+                width="stretch",
+            )
+
+        scale = st.segmented_control("PNG scale", [1, 2, 4], key="export_scale", format_func=lambda v: f"{v}x")
+        for row in (
+            (("PNG", "png"), ("SVG", "svg"), ("PDF", "pdf")),
+            (("HTML", "html"), ("CSV", "csv"), ("Scene", "json")),
+        ):
+            for col, (label, fmt) in zip(st.columns(3), row):
+                with col:
+                    download(label, fmt, **({"scale": scale or 2} if fmt == "png" else {}))
+        st.caption("HTML plays offline (plotly.js inside); CSV has one row per optimizer and step.")
+
+        seconds = st.slider("animation length (s)", 1.0, 20.0, key="anim_seconds", step=0.5)
+        st.caption(
+            f"{scene.display.fps} frames per second (set under View): {round(seconds * scene.display.fps)} frames"
+        )
+        for col, fmt in zip(st.columns(2), ("gif", "mp4")):
+            if col.button(f"Render {fmt.upper()}", key=f"render_{fmt}", disabled=browser is None, width="stretch"):
+                _render_animation(scene, fmt, seconds, browser, results)
+        anim = ss.get("_animation")
+        if anim and anim[0] == scene.to_json() and anim[1] == seconds:
+            fmt, data = anim[2], anim[3]
+            st.download_button(
+                f"Download {fmt.upper()} ({len(data) / 1e6:.1f} MB)",
+                data,
+                file_name=f"{stem}.{fmt}",
+                mime=export.MIME_TYPES[fmt],
+                on_click="ignore",
+                key="dl_animation",
+                type="primary",
+                width="stretch",
+            )
+
+        st.markdown("**Share this scene**")
+        base = getattr(st.context, "url", "") or ""
+        st.code(base.split("?")[0] + "?" + "&".join(f"{k}={v}" for k, v in st.query_params.items()), language=None)
+        st.caption("The address holds the whole scene: copy it (button at the right) to share it.")
+        st.file_uploader("Load a scene file", type=["json"], key="scene_upload", on_change=on_scene_upload)

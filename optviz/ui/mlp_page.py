@@ -1,0 +1,450 @@
+"""The MLP view's page: its sidebar read into an `MLPConfig`, a summary line and five tabs.
+
+    page()       the whole page (app.py calls it when the view is "mlp")
+
+The same mechanism as the surfaces: widgets -> MLPConfig -> a Scene of view "mlp" -> `MLP.run`
+(cached per MLP settings) -> `MLP.figure` per chart.  Only the open tab is computed, and a tab's
+extras (landscape, slices, activations, gradient check) are cached with the run.  Widgets that
+Streamlit dropped while the surfaces were shown are re-seeded from ss["_mlp"] (`state.sync_mlp`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from optviz.config import Display, MLPConfig, Scene
+from optviz.config import mlp as M
+from optviz.figures.mlp import describe
+from optviz.mlp.model import ACTIVATION_TITLES, INIT_TITLES
+from optviz.runs.mlp import MLPRun, compute_key
+from optviz.ui.controls import (
+    display_control,
+    log_grid,
+    optimizer_slots,
+    schedule_control,
+    select_slider,
+    sidebar_top,
+    titled,
+)
+from optviz.ui.export_panel import export_panel
+from optviz.ui.prologue import prologue
+from optviz.ui.state import Group, default, settle, show_error, ss, sync_mlp, sync_url
+from optviz.ui.surfaces_page import L2_GRID
+from optviz.views import MLP
+
+_N = (16, 32, 48, 64, 80, 100, 128, 160, 200, 256, 320, 400, 512, 768, 1000)
+_NOISE = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1.0)
+_SCALE = (0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0)
+_WIDTHS = (2, 3, 4, 6, 8, 12, 16, 24, 32)
+_STEPS = (20, 50, 100, 200, 300, 500, 800, 1000, 1500, 2000, 3000, 5000, 10_000)
+_BATCH = (2, 4, 8, 16, 32, 64, 128)
+_PATIENCE = (10, 20, 50, 100, 200, 300, 500, 1000)
+_DROPOUT = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+_BATCH_MODES = {"full": "full", "mini": "mini-batch", "one": "1"}
+PAGE_FRAMES = 40  # decision-boundary frames on the page (~0.3 s, 0.6 MB); exports use display.frames
+_TAGLINE = "a tiny MLP on 2D data, trained by the same optimizers: change any control and it trains again."
+
+
+# ----------------------------------------------------------------------------- compute (cached)
+
+
+def _scene_of(key: str) -> Scene:
+    return Scene(view="mlp", mlp=MLPConfig.from_dict(json.loads(key)))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _core(key: str) -> MLPRun:
+    """Data and trained runs, cached per MLP settings (`compute_key`: the figure does not enter it)."""
+    return MLP.run(_scene_of(key))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _parts(key: str, figures: tuple[str, ...]) -> MLPRun:
+    """The run with the extras `figures` need (landscape, slices, activations, gradient check)."""
+    return MLP.with_parts(_core(key), figures)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _figure(key: str, display_json: str, name: str, height: int | None = None) -> go.Figure:
+    """A figure of the page, shared read-only by every session, per settings, display and name."""
+    display = Display.from_dict(json.loads(display_json))
+    if name == "boundary":  # the page animates fewer frames than an export: it loads in a third of the time
+        display = replace(display, frames=PAGE_FRAMES)
+    run = _parts(key, M.TABS[M.TAB_OF_FIGURE.get(name, "Data")])  # one entry per tab: its figures share extras
+    fig = MLP.figure(replace(_scene_of(key), display=display), run, name)
+    if height is not None:
+        fig.update_layout(height=height)
+    return fig
+
+
+def _chart(scene: Scene, name: str, height: int | None = None) -> None:
+    key = compute_key(scene)
+    fig = _figure(key, json.dumps(scene.display.to_dict(), sort_keys=True), name, height)
+    st.plotly_chart(
+        fig,
+        key=f"mlp_chart_{name}",
+        theme=None,
+        config={
+            "displaylogo": False,
+            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+            "toImageButtonOptions": {"format": "png", "scale": 2, "filename": f"optviz_mlp_{name}"},
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- callbacks
+
+
+def _on_preset() -> None:
+    name = ss.get("mlp_preset")
+    ss["mlp_preset"] = None
+    if name in M.PRESETS:
+        ss["_mlp"] = M.preset(name)
+
+
+def _on_tab() -> None:
+    """Opening a tab makes its first figure the one exported (unless one of its figures already is)."""
+    tab = ss.get("mlp_tab")
+    if tab in M.TABS and M.TAB_OF_FIGURE.get(ss.get("mlp_figure")) != tab:
+        ss["mlp_figure"] = M.TABS[tab][0]
+
+
+def _on_figure() -> None:
+    ss["mlp_tab"] = M.TAB_OF_FIGURE[ss["mlp_figure"]]
+
+
+# ----------------------------------------------------------------------------- the sidebar
+
+
+def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
+    """Every MLP control, by section: the MLPConfig fields each section sets (and where its error
+    goes), and the display."""
+    groups = []
+    with st.sidebar:
+        sidebar_top()
+        default("mlp_preset", None)
+        st.selectbox(
+            "MLP demonstrations",
+            list(M.PRESETS),
+            key="mlp_preset",
+            index=None,
+            placeholder="show a lecture demonstration…",
+            on_change=_on_preset,
+        )
+
+        st.header("Data", divider="gray")
+        c1, c2 = st.columns([3, 2])
+        dataset = c1.selectbox(
+            "data set", list(M.DATASET_TITLES), key="mlp_dataset", format_func=titled(M.DATASET_TITLES)
+        )
+        classes = c2.slider("classes", 2, 4, key="mlp_classes", disabled=dataset != "blobs", help="blobs only")
+        c1, c2 = st.columns(2)
+        with c1:
+            n = select_slider("points", "mlp_n", _N, 256)
+        with c2:
+            noise = select_slider("noise σ", "mlp_noise", _NOISE, 0.2)
+        c1, c2 = st.columns([3, 2])
+        val_fraction = c1.slider(
+            "validation share",
+            0.0,
+            0.5,
+            key="mlp_val_fraction",
+            step=0.05,
+            help="held out for the validation curve and early stopping (0: none)",
+        )
+        data_seed = c2.number_input("data seed", 0, 2**31 - 1, key="mlp_data_seed", step=1)
+        with st.expander("input scale and shift (C24)"):
+            c1, c2 = st.columns(2)
+            shift = c1.number_input("shift", -100.0, 100.0, key="mlp_shift", step=1.0, help="added to both inputs")
+            with c2:
+                scale = select_slider("scale", "mlp_scale", _SCALE, 1.0, help="inputs become x · scale + shift")
+        standardize = st.toggle(
+            "standardise the inputs",
+            key="mlp_standardize",
+            help="mean 0 and std 1 per feature, fitted on the training part only",
+        )
+        data = {
+            "dataset": dataset,
+            "classes": int(classes),
+            "n": int(n),
+            "noise": float(noise),
+            "val_fraction": float(val_fraction),
+            "data_seed": int(data_seed),
+            "shift": float(shift),
+            "scale": float(scale),
+            "standardize": bool(standardize),
+        }
+        groups.append(Group(data, st.empty()))
+
+        st.header("Network", divider="gray")
+        layers = st.slider("hidden layers", 1, 3, key="mlp_layers")
+        hidden = []
+        for i, col in enumerate(st.columns(3)[:layers]):
+            with col:
+                hidden.append(int(select_slider(f"width {i + 1}", f"mlp_width_{i}", _WIDTHS, 16)))
+        c1, c2 = st.columns(2)
+        activation = c1.selectbox(
+            "activation", list(ACTIVATION_TITLES), key="mlp_activation", format_func=titled(ACTIVATION_TITLES)
+        )
+        init = c2.selectbox("init", list(INIT_TITLES), key="mlp_init", format_func=titled(INIT_TITLES))
+        loss = st.selectbox("loss", list(M.LOSS_TITLES), key="mlp_loss", format_func=titled(M.LOSS_TITLES))
+        with st.expander("dropout, batch norm, L2 (C26, C27, C29)"):
+            dropout = select_slider("dropout rate p", "mlp_dropout", _DROPOUT, 0.0)
+            batch_norm = st.toggle("batch normalisation", key="mlp_batch_norm")
+            l2 = select_slider(
+                "L2 penalty λ",
+                "mlp_l2",
+                L2_GRID,
+                0.0,
+                help="adds ½λ‖W‖² to the loss; AdamW's decoupled weight decay is its own hyperparameter",
+            )
+        network = {
+            "hidden": tuple(hidden),
+            "activation": activation,
+            "init": init,
+            "loss": loss,
+            "dropout": float(dropout),
+            "batch_norm": bool(batch_norm),
+            "l2": float(l2),
+        }
+        groups.append(Group(network, st.empty()))
+
+        st.header("Training", divider="gray")
+        mode = st.segmented_control(
+            "batch size",
+            list(_BATCH_MODES),
+            key="mlp_batch",
+            format_func=titled(_BATCH_MODES),
+            required=True,
+            width="stretch",
+        )
+        k = select_slider("k: points per mini-batch", "mlp_batch_k", _BATCH, 32, disabled=mode != "mini")
+        c1, c2 = st.columns([3, 2])
+        with c1:
+            steps = select_slider("steps", "mlp_steps", _STEPS, 500)
+        seed = c2.number_input(
+            "init seed",
+            0,
+            2**31 - 1,
+            key="mlp_seed",
+            step=1,
+            help="the initial weights (the same for every panel), the batch order and the dropout masks",
+        )
+        schedule = schedule_control("mlp_sched", M.MAX_MLP_STEPS, good.schedule)
+        with st.expander("gradient clipping, early stopping (C23, C28)"):
+            clip_on = st.checkbox("clip the gradient norm", key="mlp_clip_on")
+            clip = select_slider("max norm", "mlp_clip_norm", log_grid(1e-3, 1e3), 1.0, disabled=not clip_on)
+            es_on = st.checkbox("early stopping on the validation loss", key="mlp_es_on")
+            patience = select_slider("patience (steps)", "mlp_patience", _PATIENCE, 100, disabled=not es_on)
+        training = {
+            "batch_size": None if mode == "full" else 1 if mode == "one" else int(k),
+            "steps": int(steps),
+            "seed": int(seed),
+            "schedule": schedule,
+            "clip_norm": float(clip) if clip_on else None,
+            "patience": int(patience) if es_on else None,
+        }
+        groups.append(Group(training, st.empty()))
+
+        st.header("Compare", divider="gray")
+        compare = st.selectbox(
+            "side by side", list(M.COMPARISONS), key="mlp_compare", format_func=lambda c: M.COMPARISONS[c][0]
+        )
+        st.caption(M.COMPARISONS[compare][1] + ".")
+        specs = optimizer_slots("mlp_", M.MLP_OPTIMIZERS, M.MAX_MLP_OPTIMIZERS, only_first=compare != "optimizers")
+        groups.append(Group({"compare": compare, "optimizers": tuple(specs)}, st.empty()))
+
+        st.header("View", divider="gray")
+        display = display_control(base, full=False)
+        figure = st.selectbox(
+            "figure for export",
+            M.FIGURES,
+            key="mlp_figure",
+            format_func=titled(M.FIGURE_TITLES),
+            on_change=_on_figure,
+            help="the figure the Export buttons below write (opening a tab picks its first one)",
+        )
+        view = {
+            "figure": figure,
+            "directions": ss.get("mlp_directions", good.directions),  # widgets of the tabs, drawn further down
+            "probe": ss.get("mlp_probe", good.probe),
+        }
+        groups.append(Group(view, st.empty()))
+    return groups, display
+
+
+# ----------------------------------------------------------------------------- the tabs
+
+
+def _tab_training(scene: Scene, key: str) -> None:
+    run = _core(key)
+    _chart(scene, "boundary", height=500)
+    st.caption(
+        "Colour: the predicted class; depth of tint: the confidence.  Hollow markers are validation points.  "
+        "▶ plays the training; the slider picks a step."
+    )
+    _chart(scene, "curves")
+    st.caption(
+        "Solid: training loss, dotted: validation loss.  ★ the lowest validation loss; a dotted vertical line "
+        "where early stopping ended a run; a red ✕ where a run diverged."
+    )
+    if run.lr_varies:
+        _chart(scene, "lr")
+    st.dataframe(MLP.table(scene, run), hide_index=True, width="stretch")
+
+
+def _tab_landscape(scene: Scene, key: str) -> None:
+    c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
+    c1.selectbox(
+        "plane directions",
+        list(M.DIRECTION_TITLES),
+        key="mlp_directions",
+        format_func=titled(M.DIRECTION_TITLES),
+        help="PCA: the plane that holds most of the paths; random and filter-normalised (Li et al. 2018) "
+        "directions: a plane through the final point that the paths mostly leave",
+    )
+    with st.spinner("Evaluating the loss on the plane…"):
+        run = _parts(key, M.TABS["Landscape"])
+    if run.notes.get("landscape"):
+        c2.caption(run.notes["landscape"])
+    if run.landscape is None:
+        st.info("No landscape to draw: every run diverged.", icon=":material/info:")
+        return
+    _chart(scene, "landscape")
+    st.caption(
+        "L(θ_c + a·d₁ + b·d₂) around the first run's final point θ_c; each path is projected onto the plane "
+        "(exact for PCA planes up to the variance they hold).  Circle: start, star: end."
+    )
+    c1, c2 = st.columns(2)
+    with c1:
+        _chart(scene, "slices")
+    with c2:
+        _chart(scene, "interpolation")
+
+
+def _tab_init(scene: Scene, key: str) -> None:
+    st.radio("probe", list(M.PROBE_TITLES), key="mlp_probe", format_func=titled(M.PROBE_TITLES), horizontal=True)
+    run = _parts(key, M.TABS["Initialisation"])
+    _chart(scene, "activations")
+    flat = ", ".join(f"{INIT_TITLES[a.init]} {float(a.flat.mean()):.0%}" for a in run.activations or ())
+    st.caption(
+        "Each row: one init scheme, each column: one hidden layer, at initialisation (no training).  "
+        f"Share of units in a flat part of the activation (no gradient passes): {flat}."
+    )
+
+
+def _tab_gradients(scene: Scene, key: str) -> None:
+    _chart(scene, "gradients")
+    s = scene.mlp
+    clip = f"  Clipping rescales the whole gradient to norm ≤ {s.clip_norm:g} after this." if s.clip_norm else ""
+    st.caption(f"‖∂L/∂W‖ of each layer's weights on each step's batch, before clipping.{clip}")
+    check = _parts(key, M.TABS["Gradients"]).gradient_check
+    st.subheader("Gradient check", divider="gray")
+    c1, c2 = st.columns([2, 3])
+    with c1:
+        st.metric("relative error ‖a − n‖ / max(‖a‖, ‖n‖)", f"{check.rel_error:.1e}")
+        st.metric("worst single parameter", f"{check.max_rel_error:.1e}")
+        if check.rel_error < 1e-6:
+            st.success("Backprop agrees with the finite differences.", icon=":material/check_circle:")
+        else:
+            st.warning("Larger than 1e-6: a wrong gradient, or a ReLU kink inside ±h.", icon=":material/warning:")
+        st.dataframe(
+            [{"layer": f"{i + 1}", "relative error": f"{e:.1e}"} for i, e in enumerate(check.layer_rel_error)],
+            hide_index=True,
+        )
+        st.caption(
+            f"At the initial weights, full training set; central differences with h = {check.step:g}.  "
+            "Below 1e-7 the backprop is right (CS231n)."
+        )
+    with c2:
+        _chart(scene, "gradient_check")
+
+
+def _tab_data(scene: Scene, key: str) -> None:
+    data = _core(key).data
+    standardized = scene.mlp.standardize
+    c1, c2 = st.columns(2)
+    with c1:
+        _chart(scene, "data")
+    with c2:
+        if standardized:
+            _chart(scene, "data_raw")
+            st.caption(
+                f"Training mean ({data.mean[0]:.3g}, {data.mean[1]:.3g}) and std ({data.std[0]:.3g}, "
+                f"{data.std[1]:.3g}), subtracted and divided; the validation points use the same numbers."
+            )
+        else:
+            _chart(scene, "one_hot")
+    if standardized:
+        _chart(scene, "one_hot")
+    n_val = 0 if data.X_val is None else len(data.X_val)
+    st.caption(
+        f"{len(data.X)} training points (filled) and {n_val} validation points (hollow).  "
+        "Each class label becomes a one-hot vector: the target the softmax output is fitted to."
+    )
+
+
+_TABS = {
+    "Training": _tab_training,
+    "Landscape": _tab_landscape,
+    "Initialisation": _tab_init,
+    "Gradients": _tab_gradients,
+    "Data": _tab_data,
+}
+
+
+# ----------------------------------------------------------------------------- the page
+
+
+def page() -> None:
+    """The MLP view: its sidebar, a summary line and five tabs (only the open one is computed)."""
+    t_start = time.perf_counter()
+    prologue("mlp", _TAGLINE)
+    base: Scene = ss.get("_base_scene") or Scene()
+    sync_mlp()
+    good: MLPConfig = ss["_mlp"]
+    groups, display = _sidebar(good, base.display)
+    cfg, _ = settle(MLPConfig, groups, good)
+    scene = replace(base, view="mlp", mlp=cfg, display=display)
+
+    t0 = time.perf_counter()
+    key = compute_key(scene)
+    try:
+        run = _core(key)
+    except ValueError as e:  # valid settings that still cannot train: say so, show the last valid ones
+        st.error(
+            f"These settings do not combine: {e}  The page shows the last valid settings.", icon=":material/block:"
+        )
+        scene = replace(scene, mlp=good)
+        key = compute_key(scene)
+        run = _core(key)
+    t1 = time.perf_counter()
+    ss["_mlp"] = ss["_mlp_applied"] = scene.mlp
+    sync_url(scene)
+
+    name = M.matching_preset(scene.mlp)
+    st.markdown(f"**{name}.** {M.PRESETS[name][1]}" if name else describe(scene.mlp))
+    diverged = [f"{label} diverged at step {step}" for label, step in run.diverged()]
+    if diverged:
+        st.warning(
+            "; ".join(diverged) + ".  Its curves end at a red ✕; try a smaller learning rate or clip the gradient.",
+            icon=":material/trending_up:",
+        )
+    tabs = st.tabs(list(M.TABS), key="mlp_tab", on_change=_on_tab)
+    try:
+        for tab, label in zip(tabs, M.TABS):
+            if tab.open is False:
+                continue
+            with tab:
+                _TABS[label](scene, key)
+    except ValueError as e:
+        show_error(e)
+    ss["_mlp_timing"] = {"compute_s": t1 - t0, "rerun_s": time.perf_counter() - t_start}
+    # The exports get the run with the open tab's extras (computed above); an exported figure of
+    # another tab adds only its own extras, on the click, without training again.
+    export_panel(scene, _parts(key, M.TABS.get(ss.get("mlp_tab"), ())))

@@ -1,0 +1,74 @@
+"""The start of every page: its header, the kernels warmed (once per server), notices and load errors.
+
+    prologue(view, tagline)    header, warm-up under a spinner, the URL's notices, a scene that did not load
+
+Warm-up runs once per server process (`st.cache_resource`).  The surfaces kernel compiles in about
+6 s cold, the MLP's in about 12 s: whichever view opens first also starts the other's compilation
+in a second process, so a later switch loads it from Numba's cache instead of waiting.
+"""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import time
+
+import streamlit as st
+
+from optviz import api, mlp
+from optviz.ui.state import ss
+
+_SPINNERS = {
+    "surfaces": "Compiling the optimizer kernels (first start of the server only, about 10 s)…",
+    "mlp": "Compiling the MLP kernels (first MLP page of the server only, about 20 s)…",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def _helpers() -> dict[str, subprocess.Popen | bool | None]:
+    """Per server process: the helper process compiling the MLP kernels (if one was started), and
+    whether this process has the MLP kernels already (then no helper is needed)."""
+    return {"mlp": None, "mlp_warm": False}
+
+
+@st.cache_resource(show_spinner=False)
+def _warm(view: str) -> float:
+    """Compile (or load from Numba's cache) the kernels `view` needs, once per server process."""
+    t = time.perf_counter()
+    helper = _helpers()["mlp"]
+    if view == "surfaces":
+        api.warmup()
+        if helper is None and not _helpers()["mlp_warm"]:
+            _helpers()["mlp"] = api.compile_mlp_in_background()
+    elif helper is not None:
+        helper.wait()  # compiled meanwhile by the process the surfaces started: this loads it from the cache
+        mlp.warmup()
+    else:
+        mlp.warmup(include_surfaces=True)
+    if view == "mlp":
+        _helpers()["mlp_warm"] = True
+    # Everything alive now (Streamlit, plotly's validators, numba) lives as long as the server:
+    # freezing it keeps full garbage collections from rescanning it during a rerun.  Measured on
+    # the default scene's figure build: 90th percentile 214 -> 140 ms.
+    gc.freeze()
+    return time.perf_counter() - t
+
+
+def header(tagline: str) -> None:
+    st.markdown(
+        "<div style='display:flex;align-items:baseline;gap:.8rem;margin:-2.2rem 0 .2rem 0'>"
+        "<span style='font-size:1.9rem;font-weight:700;letter-spacing:-.02em'>optviz</span>"
+        f"<span style='opacity:.7'>{tagline}</span></div>",
+        unsafe_allow_html=True,
+    )
+
+
+def prologue(view: str, tagline: str) -> None:
+    """Header, warm-up, then what the address or a scene file could not give (as notices, not errors)."""
+    header(tagline)
+    with st.spinner(_SPINNERS[view]):
+        _warm(view)
+    for n in ss.pop("_notices", []) or []:
+        st.warning(f"From the address: {n}", icon=":material/warning:")
+    if ss.get("_demo_error"):
+        st.error(ss.pop("_demo_error"))
