@@ -55,6 +55,7 @@ class Display:
     font_size: int = 14
     aspect: str = "16:9"
     title: str = ""  # "" = automatic (surface and settings)
+    caption: str = ""  # what the students should see (a lecture scene's two or three sentences)
     show_title: bool = True
     show_legend: bool = True
     show_3d: bool = False
@@ -71,6 +72,8 @@ class Display:
         _int_range("fps", self.fps, 1, 60)
         if not isinstance(self.title, str) or len(self.title) > 200:
             raise ValueError("title must be a string of at most 200 characters")
+        if not isinstance(self.caption, str) or len(self.caption) > 1000:
+            raise ValueError("caption must be a string of at most 1000 characters")
         for name in ("show_title", "show_legend", "show_3d", "log_loss", "lookahead"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
@@ -371,7 +374,7 @@ class Scene:
         for f in fields(Display):
 
             def set_d(s: str, name: str = f.name) -> None:
-                val = s if name == "title" else _dec(s)
+                val = s if name in ("title", "caption") else _dec(s)
                 Display(**{**disp, name: val})
                 disp[name] = val
 
