@@ -24,6 +24,7 @@ from PIL import Image
 from optviz import export as E
 from optviz import export_cli
 from optviz.config import Display, Scene, SurfacesConfig
+from optviz.export import frames as F
 from optviz.figures import color_for, frame_indices
 from optviz.runs.surfaces import run_scene
 
@@ -157,12 +158,59 @@ def test_html_plays_offline(written, scene) -> None:
     assert all(u.startswith("http://www.w3.org/") for u in urls), urls
     assert "cdn.plot.ly" not in rest
     assert not re.search(r"mathjax[^'\"]*\.js", rest, re.I)
-    figure = max((s for s in scripts if "Plotly.newPlot" in s), key=len)
+    figure = max((s for s in scripts if "Plotly.newPlot" in s and s != bundles[0]), key=len)  # bundles name it too
     start = figure.index("[", figure.index("Plotly.addFrames("))
     frames, _ = json.JSONDecoder().raw_decode(figure[start:])
     n_points = max(len(r.path) for r in run_scene(scene))
     assert len(frames) == len(frame_indices(n_points, scene.display.frames)) > 1
     assert '"updatemenus"' in figure
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@needs_browser
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_html_fills_the_window_and_plays_offline(written, size, tmp_path) -> None:
+    """The page in Chromium with the network cut: the figure covers the window, the contour panel
+    is the largest subplot, and play moves the paths."""
+    pw = pytest.importorskip("playwright.sync_api")
+    path = _file(written, "html")
+    w, h = size
+    with pw.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=E.find_browser() or CHROMIUM)
+        try:
+            page = browser.new_page(viewport={"width": w, "height": h})
+            asked = []
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+            page.on("request", lambda r: asked.append(r.url))
+            page.goto(path.resolve().as_uri())
+            page.wait_for_selector(".js-plotly-plot .draglayer .nsewdrag")
+            page.wait_for_timeout(300)
+            box = page.locator(".js-plotly-plot").bounding_box()
+            assert box is not None and box["width"] * box["height"] >= 0.85 * w * h, (box, size)
+            areas = page.evaluate(
+                """() => Object.fromEntries([...document.querySelectorAll('.draglayer .nsewdrag')].map(d => {
+                    const r = d.getBoundingClientRect();
+                    return [d.parentNode.getAttribute('class'), [r.width, r.height]];
+                }))"""
+            )
+            (cw, ch), *others = [areas["xy"]] + [v for k, v in areas.items() if k != "xy"]
+            assert abs(cw - ch) <= 2, areas  # the contour keeps x and y at one scale
+            assert all(cw * ch > ow * oh for ow, oh in others), areas
+            page.screenshot(path=str(tmp_path / f"page-{w}x{h}.png"))
+            drawn = ".cartesianlayer .subplot.xy .scatterlayer .trace path.js-line"
+
+            def paths() -> list[str | None]:
+                return [el.get_attribute("d") for el in page.locator(drawn).all()]
+
+            before = paths()
+            page.locator(".updatemenu-button").first.click()
+            page.wait_for_timeout(1000)
+            assert paths() != before, "play did not move the paths"
+            assert all(u.startswith("file:") for u in asked), asked
+        finally:
+            browser.close()
 
 
 def test_csv_has_one_row_per_optimizer_and_step(written, scene) -> None:
@@ -240,7 +288,7 @@ def test_every_drawable_style_matches_kaleido(browser) -> None:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    symbols = sorted(E._DRAWABLE_SYMBOLS)
+    symbols = sorted(F._DRAWABLE_SYMBOLS)
     xs = np.arange(len(symbols), dtype=float)
     t = np.linspace(0, 10, 60)
     fig = make_subplots(1, 2)
@@ -282,7 +330,7 @@ def test_every_drawable_style_matches_kaleido(browser) -> None:
 def test_clip_polyline_keeps_huge_coordinates_out() -> None:
     x = np.array([10.0, 50.0, 1e12, np.nan, 20.0, 30.0])
     y = np.array([10.0, 50.0, 1e12, 0.0, 20.0, -1e15])
-    runs = E._clip_polyline(x, y, (0.0, 0.0), (100.0, 100.0))
+    runs = F._clip_polyline(x, y, (0.0, 0.0), (100.0, 100.0))
     assert len(runs) == 2
     for run in runs:
         assert np.all(np.isfinite(run)) and run.min() >= 0 and run.max() <= 100
@@ -340,22 +388,27 @@ def test_without_chromium_a_clear_error_and_the_rest_still_works(monkeypatch, tm
     assert all(p.is_file() for p in err.value.written)
 
 
-def test_mlp_scenes_go_to_a_view_hook(monkeypatch, tmp_path) -> None:
-    import optviz.mlp.scene  # noqa: F401  (registers the real hook; removed here to test the dispatch)
+def test_exports_go_through_the_view_protocol(monkeypatch, tmp_path) -> None:
+    """The exporter calls `optviz.views.view_of(scene)`: run, figure, csv_columns, csv_rows, nothing else."""
+    from optviz import views
 
-    monkeypatch.delitem(E._VIEWS, "mlp")
-    mlp = Scene(view="mlp")
-    with pytest.raises(E.ExportError, match="the MLP view's export is not available yet"):
-        E.export(mlp, tmp_path / "mlp.csv")
-    assert Scene.from_json(E.export_bytes(mlp, "json")) == mlp  # a scene file needs no view
     calls = []
-    hook = E.ViewExporter(
-        run=lambda s: calls.append(s) or [1.0, 0.5],
-        figure=lambda s, r, animate: None,
-        rows=lambda s, r: ({"epoch": i, "loss": v} for i, v in enumerate(r)),
-        columns=("epoch", "loss"),
-    )
-    monkeypatch.setitem(E._VIEWS, "mlp", hook)
+
+    class Stub:
+        name = "mlp"
+        figures = ("curves",)
+        csv_columns = ("epoch", "loss")
+
+        def run(self, scene):
+            calls.append(scene)
+            return [1.0, 0.5]
+
+        def csv_rows(self, scene, results):
+            return ({"epoch": i, "loss": v} for i, v in enumerate(results))
+
+    mlp = Scene(view="mlp")
+    monkeypatch.setitem(views.VIEWS, "mlp", Stub())
+    assert Scene.from_json(E.export_bytes(mlp, "json")) == mlp and calls == []  # a scene file needs no run
     path = E.export(mlp, tmp_path / "mlp.csv")
     assert path.read_text() == "epoch,loss\n0,1.0\n1,0.5\n" and calls == [mlp]
 
@@ -491,7 +544,13 @@ def test_export_bytes_reuses_given_results_instead_of_rerunning(monkeypatch) -> 
     def no_rerun(_scene):
         raise AssertionError("the exporter ran the scene again")
 
-    monkeypatch.setitem(E._VIEWS, "surfaces", replace(E._VIEWS["surfaces"], run=no_rerun))
+    from optviz import views
+
+    class NoRerun(type(views.SURFACES)):
+        def run(self, scene):
+            no_rerun(scene)
+
+    monkeypatch.setitem(views.VIEWS, "surfaces", NoRerun())
     assert E.export_bytes(scene, "csv", results=results) == expected
     with pytest.raises(AssertionError, match="ran the scene again"):
         E.export_bytes(scene, "csv")

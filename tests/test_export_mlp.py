@@ -52,7 +52,7 @@ def scene() -> Scene:
 
 def test_mlp_scenes_have_an_exporter(scene) -> None:
     view = E.view_exporter(scene)
-    assert view.columns == MLP.csv_columns and view.run is R.run_mlp_scene
+    assert view is MLP and view.csv_columns[:2] == ("step", "run")
 
 
 def test_csv_json_html_need_no_browser(tmp_path, scene) -> None:
@@ -103,10 +103,71 @@ def test_a_still_figure_is_a_one_frame_gif(tmp_path, scene, browser) -> None:
 @needs_browser
 @needs_ffmpeg
 def test_the_decision_boundary_as_mp4(tmp_path, browser) -> None:
-    """Heatmap frames take kaleido's path for every frame (no background image): mp4 works there too."""
+    """Heatmap frames are drawn by the heatmap path (numpy cells over a background rendered once)."""
     s = Scene(view="mlp", mlp=MLPConfig(steps=40, n=64, optimizers=("adam:lr=0.01",), figure="boundary"))
     data = E.export(s, tmp_path / "boundary.mp4", fps=4, seconds=1, browser=browser).read_bytes()
     assert data[4:8] == b"ftyp" and b"avc1" in data
+
+
+BOUNDARY = Scene(view="mlp", mlp=MLPConfig(figure="boundary"))  # the default MLP scene's decision boundary
+
+
+@needs_browser
+def test_the_decision_boundary_gif_is_small_and_counts_its_steps(tmp_path, browser) -> None:
+    """100 frames of the default scene (3 runs): under 3 MB (it was 10-11 MB), each frame with its step."""
+    path = E.export(BOUNDARY, tmp_path / "boundary.gif", fps=20, seconds=5, browser=browser)
+    assert path.stat().st_size <= 3_000_000, path.stat().st_size
+    im = Image.open(path)
+    assert im.n_frames == 100 and im.size == (1280, 720)
+    im.seek(0)
+    first = np.asarray(im.convert("RGB"), dtype=int)
+    im.seek(50)
+    middle = np.asarray(im.convert("RGB"), dtype=int)
+    # the counter ("step N") sits at the bottom right, under the last panel's right edge
+    counter = (slice(720 - 40, 720 - 4), slice(700, 1280))
+    assert (np.abs(first[counter] - middle[counter]).max(axis=2) > 64).sum() > 20
+    assert (first[counter] < 128).any(), "no counter drawn in the first frame"
+
+
+@needs_browser
+def test_a_drawn_boundary_frame_matches_kaleidos_render(browser) -> None:
+    """The heatmap path against kaleido's render of the same frame, inside the panels.
+
+    Measured: mean difference 2 levels; 1.2% of the pixels differ by more than 64, along cell
+    edges (plotly.js rounds each cell's edges to whole pixels, we sample at pixel centres)."""
+    s = Scene(view="mlp", mlp=MLPConfig(steps=60, n=64, optimizers=("adam:lr=0.01", "sgd:lr=0.1"), figure="boundary"))
+    anim = E.Animator(E.animated_figure(s, R.run_mlp_scene(s), 10, 10), browser, scale=1)
+    assert anim.mode == "heatmaps", "the heatmap path was not taken: nothing compared"
+    k = 6
+    mine = np.asarray(anim.frame(k), dtype=int)
+    png = browser.render(anim.reference_figure(k), "png", width=anim.width, height=anim.height)
+    ref = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+    diff = np.abs(mine - ref).max(axis=2)
+    for key in ("xy", "x2y2"):
+        b = anim.boxes[key]
+        area = diff[int(b.y) : int(b.y + b.h), int(b.x) : int(b.x + b.w)]
+        assert area.mean() < 4.0, (key, area.mean())
+        assert (area > 64).mean() < 0.03, (key, (area > 64).mean())
+
+
+@needs_browser
+def test_boundary_panels_keep_one_scale_in_exports(browser) -> None:
+    """Every panel's plot box in the SVG (the PNG is the same render) has x and y at one scale."""
+    from optviz.export.frames import _plot_boxes
+
+    run = R.run_mlp_scene(BOUNDARY)
+    fig = E.static_figure(BOUNDARY, run)
+    svg = browser.render(fig, "svg", width=1280, height=720)
+    panels = {m.group(1): box for key, box in _plot_boxes(svg).items() if (m := re.fullmatch(r"x(\d*)y\1", key))}
+    assert sorted(panels) == ["", "2", "3"]
+    for n, (_, _, w, h) in panels.items():
+        key = f"x{n}y{n}"
+        xa, ya = fig.layout[f"xaxis{n}"], fig.layout[f"yaxis{n}"]
+        (x0, x1), (y0, y1) = xa.range, ya.range
+        assert w / (x1 - x0) == pytest.approx(h / (y1 - y0), rel=0.01), (key, w, h)
+        assert w > 250, (key, w)  # large enough to read, not a thumbnail
+    png = E.export_bytes(BOUNDARY, "png", scale=1, browser=browser, results=run)
+    assert Image.open(io.BytesIO(png)).size == (1280, 720)
 
 
 def test_the_exported_figure_is_the_page_figure(scene) -> None:
