@@ -1,0 +1,124 @@
+"""The live chart: the page's animated figures drawn, played and scrubbed in the browser.
+
+    payload = live_payload(scene_figure(scene, results, animate=False, height=680), frames=..., fps=...)
+    sent = st.session_state.setdefault("_live_sent", set())
+    clicked = live_chart(payload, key="live_chart", height=720, sent=sent)   # (x, y) once per click
+
+    payload = live_payload_mlp(mlp_figure(scene, run, "boundary"), fps=...)   # the MLP view's
+    live_chart(payload, key="live_mlp", height=560, sent=sent)                 # never clicked
+
+A Streamlit `st.components.v2` component (no iframe, no build step): `live_chart.js` and
+`live_chart.css` are read here and registered inline; Streamlit imports the JS once per page as a
+module (a Blob URL cached by content) and calls it again with each rerun's data.  The JS keeps a
+module-level cache of static parts by key, plays the frames with requestAnimationFrame (one plotly
+call per frame, at most ~30 a second), and in the surfaces mode hit-tests clicks on the contour
+panel itself and reports them as a trigger value (so a click is reported in one rerun only).  The
+payload's `kind` ("surfaces" or "mlp", see `optviz.figures.live`) picks the mode; the player is one.
+
+How plotly.js reaches the page: the copy that the plotly Python package ships
+(`plotly/package_data/plotly.min.js`, no CDN, no second chart library) is served by Streamlit's
+component file route, `<baseUrlPath>/component/optviz.ui.live_chart.plotly_js/plotly.min.js`,
+registered with `components.v1.declare_component(path=<that directory>)`.  The JS imports that URL
+once per page (the file is UMD and sets `window.Plotly`); the browser caches it (Cache-Control:
+public) and the `?v=` query names the plotly version.  Rejected: inlining it as the component's JS
+(4.8 MB in every rerun's message, hashed by the frontend on every data change) and v2's `asset_dir`
+(it must be declared in the project's pyproject.toml and may not point outside the package, and
+copying 4.8 MB of plotly into the repository would fork it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import plotly
+import streamlit as st
+from streamlit.components.v1 import declare_component
+
+from optviz.figures.live import LivePayload
+
+_HERE = Path(__file__).resolve().parent
+_PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
+_PLOTLY_COMPONENT = "plotly_js"  # registered as optviz.ui.live_chart.plotly_js (module name + this)
+
+_component = st.components.v2.component(
+    "optviz.live_chart",
+    js=(_HERE / "live_chart.js").read_text(encoding="utf-8"),
+    css=(_HERE / "live_chart.css").read_text(encoding="utf-8"),
+    # plotly.js puts its own CSS (hover labels, mode bar) in document.head: a shadow root would
+    # hide it from the chart.
+    isolate_styles=False,
+)
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "optviz"},
+}
+
+
+def plotly_js_url() -> str:
+    """Where the page loads plotly.min.js from (registers the file route on first use; needs a
+    running script, as every Streamlit component registration does)."""
+    declare_component(_PLOTLY_COMPONENT, path=str(_PLOTLY_DIR))
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    prefix = f"/{base}" if base else ""
+    return f"{prefix}/component/{__name__}.{_PLOTLY_COMPONENT}/plotly.min.js?v={plotly.__version__}"
+
+
+def _noop() -> None:
+    """Declares the `click` trigger (Streamlit reports only events with a callback)."""
+
+
+def live_chart(
+    payload: LivePayload,
+    *,
+    key: str,
+    height: int,
+    sent: set[str] | None = None,
+    config: dict[str, Any] | None = None,
+) -> tuple[float, float] | None:
+    """Show `payload` (see `optviz.figures.live`); return the point (x, y) of the contour panel the
+    user just clicked, or None (a click is returned in the one rerun it causes, never again; an MLP
+    payload never reports one).
+
+    key: the element's key (keeps the chart mounted while its data change).
+    height: the component's height in pixels, the player's bar under the plot included.
+    sent: the static keys this browser session already has; the caller keeps the set in session
+        state and this function updates it.  None: send the static part every time.
+    config: plotly.js config (default: no logo, no lasso/box select, PNG at scale 2).
+    """
+    if sent is not None and (resend := _requested_static(key)) is not None:
+        sent.discard(resend)
+    include = sent is None or payload.static_key not in sent
+    data = {
+        "static_key": payload.static_key,
+        "static": payload.static if include else None,
+        "dynamic": payload.dynamic,
+        "plotly_url": plotly_js_url(),
+        "height": int(height),
+        "config": DEFAULT_CONFIG if config is None else config,
+    }
+    result = _component(
+        key=key,
+        data=data,
+        height=int(height),
+        on_click_change=_noop,
+        on_need_static_change=_noop,
+    )
+    if sent is not None:
+        sent.add(payload.static_key)
+    click = result.get("click") if hasattr(result, "get") else getattr(result, "click", None)
+    if isinstance(click, dict) and "x" in click and "y" in click:
+        return float(click["x"]), float(click["y"])
+    return None
+
+
+def _requested_static(key: str) -> str | None:
+    """The static key the browser asked for in this rerun's trigger (it lost or never had it)."""
+    state = st.session_state.get(key)
+    value = state.get("need_static") if hasattr(state, "get") else None
+    return value if isinstance(value, str) else None
+
+
+__all__ = ["DEFAULT_CONFIG", "live_chart", "plotly_js_url"]

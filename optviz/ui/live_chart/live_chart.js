@@ -1,0 +1,475 @@
+// optviz live chart: the page's animated figure, played, scrubbed and clicked in the browser.
+//
+// Streamlit (st.components.v2) imports this module once per page (a Blob URL cached by content)
+// and calls the default export again whenever the data change, with the same parentElement; so
+// the chart, the player and the static cache live here, at module level, and survive reruns and
+// remounts.  The payload is built by optviz/figures/live.py; see its docstring for the format.
+//
+// One player, two modes (dynamic.kind): "surfaces" (contour + loss panels: trails cut at the
+// frame's step, "now" markers) and "mlp" (decision-boundary heatmaps, one per panel, whose z and
+// corner text change per frame).  A mode is an object {frames, label(j), figure(j), draw(j)}.
+
+const STATICS = new Map(); // static_key -> static part
+const STATIC_CACHE_SIZE = 8;
+const CHARTS = new WeakMap(); // parentElement -> chart state
+const CONTROLS_PX = 40;
+const SPEEDS = [0.5, 1, 2];
+// Draw at most ~30 frames a second: at 2x speed the 20 fps of a scene would ask for 40, and a
+// frame the screen cannot show in time only delays the next one (the clock skips frames instead).
+const MIN_FRAME_MS = 1000 / 30 - 1;
+let plotlyLoading = null;
+
+function loadPlotly(url) {
+  // plotly.min.js is UMD and ends with `window.Plotly = Plotly`: importing it as a module is
+  // enough, and the browser imports a URL only once per page.
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyLoading) {
+    // absolute: this module's own URL is a blob:, against which a path does not resolve
+    const abs = new URL(url, window.location.href).href;
+    plotlyLoading = import(/* @vite-ignore */ abs).then(() => window.Plotly);
+    plotlyLoading.catch(() => (plotlyLoading = null));
+  }
+  return plotlyLoading;
+}
+
+function b64Bytes(b64) {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function decodeF32(b64) {
+  // widened to float64 so the exact first and last points fit (see decode_run in live.py)
+  return Float64Array.from(new Float32Array(b64Bytes(b64).buffer));
+}
+
+// encode_u8 in live.py: zlib-deflated bytes; the browser inflates them natively.
+async function decodeU8(b64) {
+  const stream = new Blob([b64Bytes(b64)]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+// The same expansion as kept_steps() in live.py: multiples of stride below n, the extras and
+// n - 1, sorted and unique.
+function keptSteps(n, stride, extra) {
+  const set = new Set();
+  for (let i = 0; i < n; i += stride) set.add(i);
+  for (const e of extra) if (e >= 0 && e < n) set.add(e);
+  set.add(n - 1);
+  return Int32Array.from([...set].sort((a, b) => a - b));
+}
+
+function decodeRun(run) {
+  const out = { index: run.index, n: run.n, steps: keptSteps(run.n, run.stride, run.extra) };
+  ["x", "y", "loss"].forEach((name, col) => {
+    const a = decodeF32(run[name]);
+    a[0] = run.first[col];
+    a[a.length - 1] = run.last[col];
+    out[name] = a;
+  });
+  out.f = decodeF32(run.f);
+  // the trail's hover (step, f): given once in full; plotly reads it up to the trail's length
+  out.customdata = Array.from(out.steps, (s, i) => [s, out.f[i]]);
+  if (run.theta) {
+    ["x", "y"].forEach((name, col) => {
+      const a = decodeF32(run.theta[name]);
+      a[0] = run.theta.first[col];
+      a[a.length - 1] = run.theta.last[col];
+      out["theta_" + name] = a;
+    });
+  }
+  return out;
+}
+
+// Number of kept points with step <= target (binary search over the sorted steps).
+function countUpTo(steps, target) {
+  let lo = 0;
+  let hi = steps.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (steps[mid] <= target) lo = mid + 1;
+    else hi = mid;
+  }
+  return Math.max(lo, 1);
+}
+
+function el(tag, attrs, text) {
+  const e = document.createElement(tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function plotHeight(st) {
+  return Math.max(st.height - CONTROLS_PX, 200);
+}
+
+// ----------------------------------------------------------------------------- surfaces mode
+
+// A pseudo-frame drawn at once: no transition, no redraw of what it does not name.
+const ANIMATE_NOW = { mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 } };
+
+// Trace n's attributes out of a restyle-style update {attr: [value per trace]}.
+function pick(upd, n) {
+  const out = {};
+  for (const [attr, values] of Object.entries(upd)) if (values[n] !== undefined) out[attr] = values[n];
+  return out;
+}
+
+function surfacesMode(st, dyn, stat) {
+  const runs = dyn.runs.map(decodeRun);
+  const anim = dyn.anim;
+  const frames = anim.frame_steps.length;
+  let trailMode = null; // the trails' mode as drawn ("lines" while playing, "lines+markers" at rest)
+
+  // Only the moving traces, each array a view on the decoded run (no copy): the trails cut at
+  // the frame's step, the heads and loss markers on it, Nesterov's look-ahead segments.
+  function update(j, full) {
+    const step = anim.frame_steps[Math.min(j, frames - 1)];
+    const rest = j >= frames - 1;
+    const counts = runs.map((r) => (rest ? r.steps.length : countUpTo(r.steps, Math.min(step, r.n - 1))));
+    const at = (k) => countUpTo(runs[k].steps, Math.min(step, runs[k].n - 1)) - 1;
+    const traces = [];
+    const x = [];
+    const y = [];
+    const customdata = [];
+    const mode = [];
+    const wantMode = rest ? "lines+markers" : "lines";
+    for (const [t, k] of anim.trails) {
+      const r = runs[k];
+      traces.push(t);
+      x.push(r.x.subarray(0, counts[k]));
+      y.push(r.y.subarray(0, counts[k]));
+      customdata.push(full ? r.customdata : undefined);
+      // markers only at rest, as the page's frames: a marker per point is an SVG node per point per frame
+      mode.push(full || wantMode !== trailMode ? wantMode : undefined);
+    }
+    for (const [t, k] of anim.theta_trails) {
+      const r = runs[k];
+      traces.push(t);
+      x.push(r.theta_x.subarray(0, counts[k]));
+      y.push(r.theta_y.subarray(0, counts[k]));
+      customdata.push(undefined);
+      mode.push(undefined);
+    }
+    const idx = runs.map((r, k) => at(k));
+    const pairs = runs.map((r, k) => [r.steps[idx[k]], r.f[idx[k]]]);
+    if (anim.head !== null) {
+      traces.push(anim.head);
+      x.push(runs.map((r, k) => r.x[idx[k]]));
+      y.push(runs.map((r, k) => r.y[idx[k]]));
+      customdata.push(pairs);
+      mode.push(undefined);
+    }
+    if (anim.loss_head !== null) {
+      traces.push(anim.loss_head);
+      x.push(runs.map((r, k) => r.steps[idx[k]]));
+      y.push(runs.map((r, k) => r.loss[idx[k]]));
+      customdata.push(pairs);
+      mode.push(undefined);
+    }
+    if (anim.lookahead !== null && anim.theta_trails.length) {
+      // Nesterov: the segment from the textbook iterate theta_t to the look-ahead point at the frame
+      const sx = [];
+      const sy = [];
+      for (const [, k] of anim.theta_trails) {
+        const r = runs[k];
+        sx.push(r.theta_x[idx[k]], r.x[idx[k]], null);
+        sy.push(r.theta_y[idx[k]], r.y[idx[k]], null);
+      }
+      traces.push(anim.lookahead);
+      x.push(sx);
+      y.push(sy);
+      customdata.push(undefined);
+      mode.push(undefined);
+    }
+    trailMode = wantMode;
+    const upd = { x, y };
+    if (customdata.some((c) => c !== undefined)) upd.customdata = customdata;
+    if (mode.some((m) => m !== undefined)) upd.mode = mode;
+    return { traces, update: upd };
+  }
+
+  return {
+    frames,
+    label: (j) => `step ${anim.frame_steps[j]}`,
+    // The whole figure at frame j: the dynamic traces with the run arrays put back, the static part merged.
+    figure(j) {
+      const data = dyn.data.map((t) => ({ ...t }));
+      const layout = { ...dyn.layout, images: stat.images, shapes: stat.shapes, autosize: true };
+      delete layout.width;
+      layout.height = plotHeight(st);
+      if (stat.template) layout.template = stat.template;
+      for (const [t, k] of anim.loss_lines) {
+        data[t].x = runs[k].steps;
+        data[t].y = runs[k].loss;
+      }
+      const { traces, update: upd } = update(j, true);
+      traces.forEach((t, n) => {
+        for (const [attr, values] of Object.entries(upd)) if (values[n] !== undefined) data[t][attr] = values[n];
+      });
+      return { data, layout };
+    },
+    // All moving traces in one call.  Plotly.restyle of x / y replots the whole figure (axes,
+    // legend, the 84 kB iso-line path, the surface PNG): ~200 ms a frame on a loaded machine
+    // (measured, Chromium, default scene).  Plotly.animate with redraw: false on one pseudo-frame
+    // recomputes and redraws only the traces it names.  A change of the trails' mode (markers at
+    // rest) is a restyle: it happens once per play, and the transition path does not add markers.
+    draw(j) {
+      const { traces, update: upd } = update(j, false);
+      if (upd.mode) return window.Plotly.restyle(st.gd, upd, traces);
+      const frame = { data: traces.map((_, n) => pick(upd, n)), traces };
+      return window.Plotly.animate(st.gd, frame, ANIMATE_NOW);
+    },
+    clickable: true,
+  };
+}
+
+// ----------------------------------------------------------------------------- MLP mode
+
+async function mlpMode(st, dyn, stat) {
+  const anim = dyn.anim;
+  const frames = anim.labels.length;
+  // z of frame j, panel k: ny rows, each a view on the inflated codes (no copy per frame)
+  const panels = await Promise.all(
+    dyn.panels.map(async (p) => {
+      const codes = await decodeU8(p.z);
+      const rows = [];
+      for (let j = 0; j < frames; j++) {
+        const base = j * p.ny * p.nx;
+        rows.push(Array.from({ length: p.ny }, (_, r) => codes.subarray(base + r * p.nx, base + (r + 1) * p.nx)));
+      }
+      return { trace: p.trace, rows };
+    }),
+  );
+  const texts = Object.entries(dyn.texts).map(([i, col]) => [Number(i), col]);
+  const traces = panels.map((p) => p.trace);
+
+  return {
+    frames,
+    label: (j) => `${anim.prefix}${anim.labels[j]}`,
+    figure(j) {
+      const data = stat.data.map((t) => ({ ...t }));
+      for (const p of panels) data[p.trace].z = p.rows[j];
+      const annotations = dyn.annotations.map((a) => ({ ...a }));
+      for (const [i, col] of texts) annotations[i].text = col[j];
+      const layout = { ...stat.layout, annotations, autosize: true, height: plotHeight(st) };
+      delete layout.width;
+      return { data, layout };
+    },
+    // One update per frame: the heatmaps' z and the corner texts together (one redraw, not two).
+    draw(j) {
+      const lay = {};
+      for (const [i, col] of texts) lay[`annotations[${i}].text`] = col[j];
+      return window.Plotly.update(st.gd, { z: panels.map((p) => p.rows[j]) }, lay, traces);
+    },
+    clickable: false,
+  };
+}
+
+// ----------------------------------------------------------------------------- the player
+
+function createChart(parent) {
+  const root = el("div", { class: "optviz-live", "data-testid": "optviz-live-chart" });
+  const plot = el("div", { class: "optviz-live-plot" });
+  const bar = el("div", { class: "optviz-live-controls" });
+  const play = el("button", { type: "button", class: "optviz-live-play", title: "play" }, "▶");
+  const pause = el("button", { type: "button", class: "optviz-live-pause", title: "pause" }, "❚❚");
+  const speeds = SPEEDS.map((s) =>
+    el("button", { type: "button", class: "optviz-live-speed", "data-speed": String(s), title: `${s}× speed` }, `${s}×`),
+  );
+  const slider = el("input", { type: "range", min: "0", max: "0", step: "1", value: "0", "aria-label": "step" });
+  const label = el("span", { class: "optviz-live-step" }, "");
+  bar.append(play, pause, ...speeds, slider, label);
+  root.append(plot, bar);
+  parent.appendChild(root);
+
+  const st = { root, plot, bar, play, pause, speeds, slider, label, gd: null, mode: null, kind: null, frame: 0,
+    playing: false, busy: false, drawing: false, drawnAt: -Infinity, height: 0, speed: 1, raf: 0, scrubRaf: 0,
+    scrubTo: 0, startFrame: 0, startTime: 0, token: 0, observer: null, setTrigger: null };
+
+  play.addEventListener("click", () => startPlaying(st));
+  pause.addEventListener("click", () => stopPlaying(st));
+  speeds.forEach((b) =>
+    b.addEventListener("click", () => {
+      st.speed = Number(b.dataset.speed);
+      restartClock(st);
+      markSpeed(st);
+      if (!st.playing) startPlaying(st);
+    }),
+  );
+  slider.addEventListener("input", () => {
+    stopPlaying(st);
+    // a drag fires an input per pixel: draw the latest one once per display frame
+    st.scrubTo = Number(slider.value);
+    if (!st.scrubRaf)
+      st.scrubRaf = requestAnimationFrame(() => {
+        st.scrubRaf = 0;
+        showFrame(st, st.scrubTo);
+      });
+  });
+  // Plotly fires no click event on the contour panel (an image and shapes, no trace there), so
+  // the chart hit-tests clicks itself.  Plotly's drag layer swallows the mousedown and, when the
+  // pointer did not move, dispatches a synthetic click on it, which bubbles up to here.
+  plot.addEventListener("click", (ev) => onPlotClick(st, ev));
+  st.observer = new ResizeObserver(() => {
+    if (st.gd && window.Plotly) window.Plotly.Plots.resize(st.gd);
+  });
+  st.observer.observe(root);
+  markSpeed(st);
+  return st;
+}
+
+function markSpeed(st) {
+  st.speeds.forEach((b) => b.classList.toggle("active", Number(b.dataset.speed) === st.speed));
+  st.play.classList.toggle("active", st.playing);
+}
+
+function lastFrame(st) {
+  return st.mode ? st.mode.frames - 1 : 0;
+}
+
+function setSlider(st, j) {
+  st.slider.max = String(lastFrame(st));
+  st.slider.value = String(j);
+  st.label.textContent = st.mode.label(j);
+}
+
+function showFrame(st, j) {
+  if (!st.gd || !st.mode || st.busy) return;
+  st.frame = Math.max(0, Math.min(j, lastFrame(st)));
+  st.drawing = true;
+  // plotly.js draws scatter restyles synchronously; the promise also covers a heatmap's image
+  Promise.resolve(st.mode.draw(st.frame))
+    .catch((err) => console.error("optviz live chart:", err))
+    .finally(() => (st.drawing = false));
+  setSlider(st, st.frame);
+}
+
+function tick(st, now) {
+  if (!st.playing) return;
+  // The frame follows the clock (frames are skipped when drawing one takes longer than its
+  // period), so a run plays in frames / fps seconds on a slow machine too.
+  const fps = st.mode.fps * st.speed;
+  const due = st.startFrame + Math.floor(((now - st.startTime) * fps) / 1000);
+  if (due > st.frame && !st.busy && !st.drawing && now - st.drawnAt >= MIN_FRAME_MS) {
+    showFrame(st, Math.min(due, lastFrame(st)));
+    st.drawnAt = now;
+  }
+  if (st.frame >= lastFrame(st)) {
+    stopPlaying(st);
+    return;
+  }
+  st.raf = requestAnimationFrame((t) => tick(st, t));
+}
+
+function restartClock(st) {
+  st.startFrame = st.frame;
+  st.startTime = performance.now();
+}
+
+function startPlaying(st) {
+  if (!st.gd || !st.mode) return;
+  if (st.frame >= lastFrame(st)) showFrame(st, 0); // from the start, as plotly's play at the end
+  st.playing = true;
+  restartClock(st);
+  cancelAnimationFrame(st.raf);
+  st.raf = requestAnimationFrame((t) => tick(st, t));
+  markSpeed(st);
+}
+
+function stopPlaying(st) {
+  st.playing = false;
+  cancelAnimationFrame(st.raf);
+  markSpeed(st);
+}
+
+function onPlotClick(st, ev) {
+  // The contour panel (axes x, y) only: a click on the loss panel, the legend or outside the
+  // axes sets no start.
+  if (!st.gd || !st.mode || !st.mode.clickable || !st.setTrigger) return;
+  const target = ev.target;
+  if (!(target instanceof Element) || !target.closest(".draglayer")) return; // legend, mode bar, ...
+  const fl = st.gd._fullLayout;
+  const xa = fl && fl.xaxis;
+  const ya = fl && fl.yaxis;
+  if (!xa || !ya || typeof xa.p2d !== "function") return;
+  const box = st.gd.getBoundingClientRect();
+  // pixel -> data on the subplot: plotly's p2d takes pixels from the axis' own offset
+  const px = ev.clientX - box.left - xa._offset;
+  const py = ev.clientY - box.top - ya._offset;
+  if (!(px >= 0 && px <= xa._length && py >= 0 && py <= ya._length)) return;
+  const x = xa.p2d(px);
+  const y = ya.p2d(py);
+  if (Number.isFinite(x) && Number.isFinite(y)) st.setTrigger("click", { x, y });
+}
+
+async function render(st, data) {
+  const token = ++st.token;
+  const Plotly = await loadPlotly(data.plotly_url);
+  if (token !== st.token) return; // newer data arrived while plotly was loading
+  const stat = STATICS.get(data.static_key);
+  if (!stat) return;
+  const dyn = data.dynamic;
+  const kind = dyn.kind || "surfaces";
+  const mode = kind === "mlp" ? await mlpMode(st, dyn, stat) : surfacesMode(st, dyn, stat);
+  mode.fps = dyn.anim.fps;
+  if (token !== st.token) return;
+  const wasAtRest = !st.mode || st.kind !== kind || st.frame >= lastFrame(st);
+  st.height = data.height;
+  st.mode = mode;
+  st.kind = kind;
+  // new numbers while playing: keep playing from the same frame; at rest: the final state
+  const j = wasAtRest && !st.playing ? lastFrame(st) : Math.min(st.frame, lastFrame(st));
+  st.frame = j;
+  const { data: traces, layout } = mode.figure(j);
+  st.root.style.background = layout.paper_bgcolor || "";
+  st.root.style.color = (layout.font || {}).color || "";
+  st.root.style.height = `${data.height}px`;
+  const config = { responsive: false, ...(data.config || {}) };
+  st.busy = true; // the player waits: a restyle in the middle of a react would mix old and new traces
+  try {
+    if (!st.gd) st.gd = await Plotly.newPlot(st.plot, traces, layout, config);
+    else await Plotly.react(st.gd, traces, layout, config);
+  } finally {
+    st.busy = false;
+  }
+  if (token !== st.token) return;
+  if (st.playing) restartClock(st);
+  setSlider(st, j);
+  (window.__optvizRenders ||= []).push({ t: performance.now(), kind });
+  window.dispatchEvent(new CustomEvent("optviz:render"));
+}
+
+export default function liveChart(component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let st = CHARTS.get(parentElement);
+  if (!st) {
+    st = createChart(parentElement);
+    CHARTS.set(parentElement, st);
+  }
+  st.setTrigger = setTriggerValue;
+  if (!data) return undefined;
+  if (data.static) {
+    STATICS.delete(data.static_key); // re-inserted last: the Map's order is the eviction order
+    STATICS.set(data.static_key, data.static);
+    while (STATICS.size > STATIC_CACHE_SIZE) STATICS.delete(STATICS.keys().next().value);
+  }
+  if (!STATICS.has(data.static_key)) {
+    // Python believes the browser has it (a page reload, an evicted entry): ask for it again.
+    setTriggerValue("need_static", data.static_key);
+    return undefined;
+  }
+  render(st, data).catch((err) => {
+    console.error("optviz live chart:", err);
+  });
+  return () => {
+    stopPlaying(st);
+    cancelAnimationFrame(st.scrubRaf);
+    st.observer.disconnect();
+    if (st.gd && window.Plotly) window.Plotly.purge(st.gd);
+    st.root.remove();
+    CHARTS.delete(parentElement);
+  };
+}
