@@ -21,21 +21,23 @@ START_TIMEOUT_S = 240  # a cold Numba cache compiles the kernels on the first pa
 require_browser()
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-# The main chart is the first plotly div on the page; read what plotly.js has drawn.
+# The main chart is the live chart (optviz.ui.live_chart): read what plotly.js has drawn in it and
+# where its player stands.
 STATE_JS = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  if (!gd || !gd._fullData || !gd.layout || !gd.layout.sliders) return null;
+  const root = document.querySelector('[data-testid="optviz-live-chart"]');
+  const gd = root && root.querySelector('.js-plotly-plot');
+  if (!gd || !gd._fullData) return null;
   const d = gd._fullData;
-  const path = d.find(t => t.meta && t.meta.role === 'path');
+  const path = d.find(t => t.meta && t.meta.role === 'path' && t.meta.index === 0);  // the first optimizer's
   const start = d.find(t => t.meta && t.meta.role === 'start');
-  const grid = d.find(t => t.meta && t.meta.role === 'click_grid');
+  const slider = root.querySelector('input[type=range]');
   return {
-    active: gd.layout.sliders[0].active,
-    nframes: (gd._transitionData && gd._transitionData._frames || []).length,
+    active: Number(slider.value),
+    nframes: Number(slider.max) + 1,
     pathLen: path.x.length,
     pathLast: [path.x[path.x.length - 1], path.y[path.y.length - 1]],
     start: [start.x[0], start.y[0]],
-    hasGrid: !!grid,
+    renders: (window.__optvizRenders || []).length,
     landscape: (gd.layout.images || []).filter(im => im.name === 'landscape').length,
   };
 }"""
@@ -56,7 +58,7 @@ def page(server: str) -> Iterator[Page]:
             pg = browser.new_page(viewport={"width": 1600, "height": 1000})
             pg.set_default_timeout(60_000)
             pg.goto(server + "/", timeout=START_TIMEOUT_S * 1000)
-            _wait_state(pg, lambda s: s["nframes"] > 0 and s["hasGrid"], START_TIMEOUT_S)
+            _wait_state(pg, lambda s: s["nframes"] > 1, START_TIMEOUT_S)
             yield pg
         finally:
             browser.close()
@@ -88,7 +90,7 @@ def _no_exception(pg: Page) -> None:
 def test_page_loads(page: Page):
     s = _state(page)
     assert s["active"] == s["nframes"] - 1 == 99  # resting on the last frame: the full paths
-    assert s["pathLen"] == 1001
+    assert s["pathLen"] == 1001  # 1 001 points: every step is shown
     assert s["landscape"] == 1
     _no_exception(page)
     page.screenshot(path=str(ARTIFACTS / "browser_default.png"))
@@ -106,9 +108,29 @@ def test_slider_changes_the_chart(page: Page):
     page.screenshot(path=str(ARTIFACTS / "browser_noise.png"))
 
 
+def test_an_optimizer_expander_stays_open_while_its_lr_moves(page: Page):
+    """Its label holds no lr, so an lr change does not rebuild it closed (and it keeps taking keys)."""
+    box = page.locator("[data-testid='stExpander']").filter(has_text="1 · SGD").first
+    box.locator("summary").click()
+    slider = box.locator("[data-testid='stSlider']").first.get_by_role("slider")
+    slider.wait_for(state="visible")
+    before = _state(page)
+    for key in ("ArrowRight", "ArrowLeft"):  # 0.001 -> 0.002 -> 0.001 (the later tests see the default)
+        slider.focus()
+        slider.press(key)
+        before = _wait_state(page, lambda s, b=before: s["renders"] > b["renders"] and s["pathLast"] != b["pathLast"])
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=stApp]').dataset.testScriptState === 'notRunning'"
+        )
+        assert box.locator("details").get_attribute("open") is not None  # still open
+        assert slider.is_visible()
+    assert "sgd:lr=0.001;" in page.url.replace("%3A", ":").replace("%3D", "=").replace("%3B", ";")
+    _no_exception(page)
+
+
 def test_play_advances_the_animation(page: Page):
     before = _wait_state(page, lambda s: s["active"] == s["nframes"] - 1)
-    page.locator(".updatemenu-button").first.click()  # ▶ 1×
+    page.locator('[data-testid="optviz-live-chart"] .optviz-live-play').click()  # ▶ (in the browser)
     mid = _wait_state(page, lambda s: s["active"] < before["active"] and s["pathLen"] < before["pathLen"], 20)
     page.screenshot(path=str(ARTIFACTS / "browser_playing.png"))
     later = _wait_state(page, lambda s: s["active"] > mid["active"], 20)
@@ -121,7 +143,7 @@ def test_play_advances_the_animation(page: Page):
 
 def test_click_on_the_plot_sets_the_start(page: Page):
     before = _state(page)
-    area = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    area = page.locator('[data-testid="optviz-live-chart"] .js-plotly-plot .nsewdrag').first.bounding_box()
     x, y = area["x"] + area["width"] * 0.8, area["y"] + area["height"] * 0.3
     page.mouse.move(x, y)
     page.wait_for_timeout(300)
