@@ -314,7 +314,7 @@ function createChart(parent) {
   // pointer did not move, dispatches a synthetic click on it, which bubbles up to here.
   plot.addEventListener("click", (ev) => onPlotClick(st, ev));
   st.observer = new ResizeObserver(() => {
-    if (st.gd && window.Plotly) window.Plotly.Plots.resize(st.gd);
+    if (st.gd && window.Plotly) Promise.resolve(window.Plotly.Plots.resize(st.gd)).then(() => fitLegend(st));
   });
   st.observer.observe(root);
   markSpeed(st);
@@ -436,10 +436,34 @@ async function render(st, data) {
     st.busy = false;
   }
   if (token !== st.token) return;
+  st.baseTop = (layout.margin || {}).t; // the server's top margin: the least the legend fit may use
+  await fitLegend(st);
   if (st.playing) restartClock(st);
   setSlider(st, j);
   (window.__optvizRenders ||= []).push({ t: performance.now(), kind });
   window.dispatchEvent(new CustomEvent("optviz:render"));
+}
+
+// The server lays the title, the legend and the plots out for a slide's width; in a narrower page
+// the horizontal legend wraps to more rows and would climb into the title.  Measure the legend as
+// drawn and push the plots down by what it needs (never up: the server's margin is the minimum).
+async function fitLegend(st) {
+  const fl = st.gd && st.gd._fullLayout;
+  const box = st.gd && st.gd.querySelector(".legend");
+  if (!fl || !box || !fl.margin) return;
+  const base = st.baseTop ?? fl.margin.t;
+  const titleFont = (fl.title && fl.title.font && fl.title.font.size) || 0;
+  const titleH = fl.title && fl.title.text ? Math.ceil(titleFont * 1.35) + 10 : 0;
+  const need = Math.ceil(10 + titleH + box.getBBox().height + 6);
+  const top = Math.max(base, need);
+  if (Math.abs(top - fl.margin.t) > 1) {
+    st.busy = true;
+    try {
+      await window.Plotly.relayout(st.gd, { "margin.t": top });
+    } finally {
+      st.busy = false;
+    }
+  }
 }
 
 export default function liveChart(component) {
