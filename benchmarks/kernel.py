@@ -39,6 +39,16 @@ HP = {
     "newton": {"lr": 0.5},
     "random_search": {"seed": 0},
     "random_local_search": {"step": 0.05, "seed": 0},
+    "radam": {"lr": 1e-3},
+    "adamax": {"lr": 1e-3},
+    "rprop": {"lr": 1e-3},
+    "adafactor": {"lr": 1e-3},
+    "lion": {"lr": 1e-4},
+    "sam": {"lr": 2e-4, "rho": 0.01},
+    "schedule_free_adamw": {"lr": 1e-3},
+    "schedule_free_sgd": {"lr": 1e-4},
+    "muon": {"lr": 1e-3},
+    "lbfgs": {"lr": 1.0, "line_search": True},
 }
 
 
@@ -209,6 +219,11 @@ def hand_random(local, n, step, rand, x, y, path):
     return x
 
 
+# the rules with a hand-written ceiling below
+HP_HAND = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "amsgrad", "adamw", "nadam")
+HP_HAND += ("newton", "random_search", "random_local_search")
+
+
 def hand_loop(name: str, n: int) -> float:
     """Run the hand-written loop for `name` (rand drawn outside the timing, as optviz draws its own inside)."""
     path = np.empty((n + 1, 2))
@@ -228,6 +243,8 @@ def hand_loop(name: str, n: int) -> float:
         return hand_nadam(n, 1e-3, 0.9, 0.999, 1e-8, 0.004, x, y, path)
     if name == "newton":
         return hand_newton(n, 0.5, x, y, path)
+    if name not in ("random_search", "random_local_search"):
+        return np.nan  # no hand-written ceiling for this rule
     rng = np.random.default_rng(0)
     rand = rng.uniform((-2, -1), (2, 3), (n, 2)) if name == "random_search" else rng.standard_normal((n, 2))
     return hand_random(name == "random_local_search", n, 0.05, rand, x, y, path)
@@ -299,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--only", default="", help="comma-separated optimizer names")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up (warm and cold compile) timings")
+    ap.add_argument("--baseline", default="", help="an earlier output of this script: print after/before ratios")
     a = ap.parse_args(argv)
     names = [n for n in optviz.OPTIMIZERS if not a.only or n in a.only.split(",")]
     n = a.steps
@@ -306,14 +324,27 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name in names:
         ours = best_rate(lambda o=name: optviz.run("rosenbrock", o, start=START, steps=n, **HP[o]), n, a.repeats)
-        hand = best_rate(lambda o=name: hand_loop(o, n), n, a.repeats)
+        has_hand = name in HP_HAND
+        hand = best_rate(lambda o=name: hand_loop(o, n), n, a.repeats) if has_hand else np.nan
         rows.append((name, ours, py[name], hand))
     print(f"Rosenbrock, {n:,} steps with the path recorded (python: {a.python_steps:,} steps, JIT disabled)\n")
     print("| optimizer | optviz steps/s | python steps/s | hand loop steps/s | optviz / python | optviz / hand |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, ours, p, hand in rows:
-        speeds = f"{ours / 1e6:.2f} M | {p / 1e3:.1f} k | {hand / 1e6:.2f} M"
-        print(f"| {name} | {speeds} | {ours / p:,.0f}x | {ours / hand:.2f} |")
+        hand_s = f"{hand / 1e6:.2f} M" if np.isfinite(hand) else "—"
+        ratio = f"{ours / hand:.2f}" if np.isfinite(hand) else "—"
+        print(f"| {name} | {ours / 1e6:.2f} M | {p / 1e3:.1f} k | {hand_s} | {ours / p:,.0f}x | {ratio} |")
+    if a.baseline:
+        base = {}
+        for line in open(a.baseline, encoding="utf-8"):
+            cells = [c.strip() for c in line.split("|")]
+            if len(cells) > 3 and cells[1] in HP and cells[2].endswith(" M"):
+                base[cells[1]] = float(cells[2][:-2]) * 1e6
+        print("\n| optimizer | before steps/s | after steps/s | after / before |")
+        print("|---|---:|---:|---:|")
+        for name, ours, _, _ in rows:
+            if name in base:
+                print(f"| {name} | {base[name] / 1e6:.2f} M | {ours / 1e6:.2f} M | {ours / base[name]:.2f} |")
     if a.no_startup:
         return 0
     warm, cold = startup_times()

@@ -7,6 +7,9 @@ inlines code from another module (the surface functions, the update rules, the M
 pass) would keep running the old code after that module changes, and a changed memory layout
 can even crash it.  `_drop_stale_cache` therefore fingerprints every engine source file at
 import and deletes the cached kernels when any of them changed.
+Dispatchers over a registry (`generate`) are written out as Python source from the registry at
+import and compiled like any other kernel: one place to add a rule or a surface, and still one
+cached kernel with integer opcodes.
 Interactive kernels stay serial: `parallel=True` kernels called from Streamlit's session
 threads can abort the process with numba's default threading layer.
 """
@@ -60,3 +63,37 @@ def jit(fn: Callable | None = None, *, inline: bool = False) -> Callable:
     if fn is None:
         return lambda f: numba.njit(**opts)(f)
     return numba.njit(**opts)(fn)
+
+
+def generate(
+    name: str,
+    params: str,
+    branches: list[tuple[int, str]],
+    namespace: dict[str, Any],
+    doc: str = "",
+    *,
+    inline: bool,
+) -> Callable:
+    """Compile `def name(params): if code == k: <body k> elif ...` into `namespace` and jit it.
+
+    branches: (opcode, body) pairs; a body is one or more lines of Python (no indentation of its
+    own; nested blocks keep theirs).  The last branch is the fall-through `else`.  The function's
+    code object names the module file of `namespace` (Numba's cache keys a kernel on that file and
+    on the bytecode, so a changed registry recompiles), and its source stays readable as
+    `fn.py_func.source`.  `doc` becomes the function's docstring without entering that source.
+    Numba sees the same thing as a hand-written ladder: `if code == 3` on an integer, which LLVM
+    turns into a jump table.
+    """
+    lines = [f"def {name}({params}):"]
+    for i, (code, body) in enumerate(branches):
+        head = "else:" if i == len(branches) - 1 else f"{'if' if i == 0 else 'elif'} code == {code}:"
+        lines.append(f"    {head}")
+        lines += [f"        {b}" if b else "" for b in body.splitlines()]
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, namespace["__file__"], "exec"), namespace)  # noqa: S102 - our own registry, not user text
+    fn = namespace[name]
+    fn.__doc__ = doc or None
+    fn.source = source
+    jitted = jit(fn, inline=inline)
+    namespace[name] = jitted
+    return jitted

@@ -24,6 +24,9 @@ from surfaces import get_surface
 
 MAX_STEPS = 100_000
 ESCAPE_FACTOR = 100.0  # a run stops once it is this many plot widths away from the plot
+# The point's shape for the rules that read one (`Optimizer.point`): a vector of 2, or a 1 x 2 matrix.
+_VECTOR_POINT = np.array([[0, 0, 2]], dtype=np.int64)
+_MATRIX_POINT = np.array([[0, 1, 2]], dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,6 +41,12 @@ class Result:
         and L2; zeros for the gradient-free searches).
     diverged_at: None, or the step (from 1) whose result left the finite range or wandered
         more than 100 plot widths away; then k = diverged_at - 1 < steps.
+    probe: float64 (k, 2), the last point where each step evaluated the objective other than the
+        iterate: schedule-free's y (where its gradient is taken; path holds x, where the model is
+        evaluated), SAM's perturbed point, L-BFGS's last line-search trial, the random searches'
+        candidate; the iterate path[t] itself for the rules that evaluate only there.
+    evals: int64 (k,), objective evaluations of each step (value, or value and gradient): 1 for
+        the one-gradient rules, 2 for SAM and random local search, 1 + trials for L-BFGS.
     """
 
     surface: str
@@ -50,6 +59,13 @@ class Result:
     diverged_at: int | None
     steps: int
     options: dict[str, Any] = field(default_factory=dict)
+    probe: np.ndarray | None = None
+    evals: np.ndarray | None = None
+
+    @property
+    def evaluations(self) -> int:
+        """Objective evaluations over the whole run (the start's not counted)."""
+        return int(self.evals.sum()) if self.evals is not None else self.steps_done
 
     @property
     def steps_done(self) -> int:
@@ -129,9 +145,9 @@ def run(
     if sigma > 0 and not opt.gradient_free:
         noise_arr = sigma * np.random.default_rng(nseed).standard_normal((steps, 2))
     rand = empty
-    if opt.gradient_free:
+    if opt.random:
         rng = np.random.default_rng(int(hps["seed"]))
-        if opt.name == "random_search":
+        if opt.random == "uniform":
             rand = rng.uniform((x_lo, y_lo), (x_hi, y_hi), size=(steps, 2))
         else:
             rand = rng.standard_normal((steps, 2))
@@ -139,8 +155,33 @@ def run(
     path = np.empty((steps + 1, 2))
     loss = np.empty(steps + 1)
     grads = np.zeros((steps, 2))
+    probes = np.empty((steps, 2))
+    evals = np.zeros(steps, dtype=np.int64)
+    blocks = _MATRIX_POINT if opt.point == "matrix" else _VECTOR_POINT
+    # l2 is torch's weight_decay, g <- g + l2 x; the kernel also adds l2/2 ||x||^2 to the values the
+    # rules compare (L-BFGS's line search needs the value of what it descends).  The searches have
+    # no gradient and always compared plain f: they keep doing so, like the noise above.
+    l2_rule = 0.0 if opt.gradient_free else l2v
     k = kernel.run_surface(
-        surf.code, sp, opt.code, opt.pack(hps), x0, lr, noise_arr, rand, clip, l2v, lo, hi, path, loss, grads
+        surf.code,
+        sp,
+        opt.code,
+        opt.pack(hps),
+        blocks,
+        opt.state_rows,
+        x0,
+        lr,
+        noise_arr,
+        rand,
+        clip,
+        l2_rule,
+        lo,
+        hi,
+        path,
+        loss,
+        grads,
+        probes,
+        evals,
     )
     k = int(k)
     options = {
@@ -163,6 +204,8 @@ def run(
         diverged_at=None if k == steps else k + 1,
         steps=steps,
         options=options,
+        probe=probes[:k],
+        evals=evals[:k],
     )
 
 
@@ -199,8 +242,20 @@ def compare(
 
 # lr = factor / L for the plain gradient methods (L: the largest curvature at the start or at a
 # minimum), lr = plot span / divisor for the adaptive ones (their step is about lr per coordinate).
-_CURVATURE_FACTORS = {"sgd": (1.8, 0.3), "momentum": (0.3, 0.05), "nesterov": (0.3, 0.05)}  # (convex, non-convex)
-_SPAN_DIVISORS = {"rmsprop": 400, "adam": 130, "amsgrad": 130, "adamw": 130, "nadam": 130, "adagrad": 10}
+_CURVATURE_FACTORS = {"sgd": (1.7, 0.3), "momentum": (0.1, 0.05), "nesterov": (0.1, 0.05)}  # (convex, non-convex)
+_SPAN_DIVISORS = {
+    "rmsprop": 400,
+    "adam": 130,
+    "amsgrad": 130,
+    "adamw": 130,
+    "nadam": 130,
+    "adagrad": 10,
+    "radam": 130,
+    "adamax": 130,
+    "lion": 130,
+    "schedule_free_adamw": 130,
+    "muon": 130,
+}
 
 
 def suggest_lr(
@@ -213,10 +268,17 @@ def suggest_lr(
     """A learning rate that makes `optimizer` move visibly and stably on `surface` (None: it has no lr
     to suggest, e.g. newton, adadelta or the random searches keep their defaults).
 
-    Gradient descent on a quadratic is stable for lr < 2/L (L: largest Hessian eigenvalue); on convex
-    surfaces SGD gets 1.8/L, the classic zig-zag regime, and momentum 0.3/L; on non-convex ones, where
-    the curvature grows along the path, 0.3/L and 0.05/L.  Adaptive methods take steps of about lr in
-    every coordinate, so their lr is a fraction of the plot's span.  Clipped to the lr's slider range.
+    Gradient descent on a quadratic is stable for lr < 2/L (L: largest Hessian eigenvalue) and
+    zig-zags (the stiff coordinate changes sign every step) for lr > 1/L.  On convex surfaces SGD gets
+    1.7/L: in the zig-zag regime with a contraction of 0.7 per step across the valley, so it zig-zags
+    AND converges, and a caller that rounds it down to a value a lecturer can quote (the page keeps
+    two significant digits) stays above 1/L.  Momentum and Nesterov get 0.1/L on convex surfaces:
+    with mu = 0.9 their stiff coordinate then swings back about every 10 steps where SGD's flips
+    every step (9 sign changes against 14 on the bowl, measured at every kappa of the slider), and
+    their long-axis progress lr/(1 - mu) = 1/L is faster than SGD's.  On non-convex surfaces, where
+    the curvature grows along the path, SGD gets 0.3/L and momentum 0.05/L.  Adaptive methods take
+    steps of about lr in every coordinate, so their lr is a fraction of the plot's span.  Clipped to
+    the lr's slider range.
     """
     surf = get_surface(surface)
     opt = get_optimizer(optimizer)

@@ -220,3 +220,94 @@ def torch_optimizer(torch, name, params, hp):
     if name == "nadam":
         return o.NAdam(params, lr=hp["lr"], betas=betas, eps=hp["eps"], momentum_decay=hp["momentum_decay"])
     raise AssertionError(name)
+
+
+class SAM:
+    """Foret et al. 2021, Algorithm 1, in plain Python: e = rho g / ||g||, g_sam = grad f(x + e),
+    then the base step at x (SGD with torch's momentum buffer, or Adam as above).  `grad(x)`
+    returns the gradient; the 1e-12 in the norm only matters at a stationary point."""
+
+    def __init__(self, n: int, grad, **hp):
+        self.hp, self.n, self.grad = hp, n, grad
+        self.base = Adam(n, **hp) if hp["adam"] else None
+        self.state: dict[str, list[float]] = {"momentum_buffer": [0.0] * n}
+        self.probe: list[float] = []
+
+    def step(self, x, g, t, lr):
+        norm = math.sqrt(sum(gi * gi for gi in g))
+        scale = self.hp["rho"] / (norm + 1e-12)
+        self.probe = [xi + gi * scale for xi, gi in zip(x, g)]
+        gs = self.grad(self.probe)
+        if self.base is not None:
+            out = self.base.step(x, gs, t, lr)
+            self.state.update(self.base.state)
+            return out
+        b = self.state["momentum_buffer"]
+        for i in range(self.n):
+            b[i] = self.hp["momentum"] * b[i] + gs[i]
+        return [xi - lr * bi for xi, bi in zip(x, b)]
+
+
+def muon_newton_schulz_float64(grad, ns_coefficients, ns_steps, eps):
+    """torch.optim._muon._zeropower_via_newtonschulz line for line, without its bfloat16 cast."""
+    a, b, c = ns_coefficients
+    ortho = grad.clone()
+    if grad.size(0) > grad.size(1):
+        ortho = ortho.T
+    ortho.div_(ortho.norm().clamp(min=eps))
+    for _ in range(ns_steps):
+        gram = ortho @ ortho.T
+        gram_update = __import__("torch").addmm(gram, gram, gram, beta=b, alpha=c)
+        ortho = __import__("torch").addmm(ortho, gram_update, ortho, beta=a)
+    if grad.size(0) > grad.size(1):
+        ortho = ortho.T
+    return ortho
+
+
+def torch_optimizer_new(torch, name, params, hp):
+    """The reference optimizer object of a new registry entry (muon: the matrices only)."""
+    o = torch.optim
+    if name == "radam":
+        return o.RAdam(params, lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), eps=hp["eps"])
+    if name == "adamax":
+        return o.Adamax(params, lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), eps=hp["eps"])
+    if name == "rprop":
+        return o.Rprop(
+            params, lr=hp["lr"], etas=(hp["eta_minus"], hp["eta_plus"]), step_sizes=(hp["step_min"], hp["step_max"])
+        )
+    if name == "adafactor":
+        return o.Adafactor(
+            params, lr=hp["lr"], beta2_decay=hp["beta2_decay"], eps=(None, hp["eps2"]), d=hp["d"],
+            weight_decay=hp["weight_decay"], foreach=False,
+        )  # fmt: skip
+    if name == "lion":
+        from lion_pytorch import Lion
+
+        return Lion(params, lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), weight_decay=hp["weight_decay"])
+    if name == "schedule_free_adamw":
+        import schedulefree
+
+        return schedulefree.AdamWScheduleFree(
+            params, lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), eps=hp["eps"], weight_decay=hp["weight_decay"],
+            r=hp["r"], weight_lr_power=hp["weight_lr_power"], foreach=False,
+        )  # fmt: skip
+    if name == "schedule_free_sgd":
+        import schedulefree
+
+        return schedulefree.SGDScheduleFree(
+            params, lr=hp["lr"], momentum=hp["momentum"], weight_decay=hp["weight_decay"], r=hp["r"],
+            weight_lr_power=hp["weight_lr_power"], foreach=False,
+        )  # fmt: skip
+    if name == "muon":
+        adjust = "match_rms_adamw" if hp["match_rms_adamw"] else "original"
+        return o.Muon(
+            params, lr=hp["lr"], weight_decay=hp["weight_decay"], momentum=hp["momentum"],
+            nesterov=bool(hp["nesterov"]), eps=hp["eps"], ns_steps=int(hp["ns_steps"]), adjust_lr_fn=adjust,
+        )  # fmt: skip
+    if name == "lbfgs":
+        return o.LBFGS(
+            params, lr=hp["lr"], max_iter=1, max_eval=25, history_size=int(hp["history_size"]),
+            tolerance_grad=hp["tolerance_grad"], tolerance_change=hp["tolerance_change"],
+            line_search_fn="strong_wolfe" if hp["line_search"] else None,
+        )  # fmt: skip
+    raise AssertionError(name)

@@ -99,3 +99,19 @@ def test_random_local_search_matches_reference():
     normals = np.random.default_rng(4).standard_normal((500, 2))
     expected = reference.random_local_search(lambda a, b: float(s.f(a, b)), normals.tolist(), s.start, 0.2)
     np.testing.assert_allclose(r.path, np.array(expected), rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("name", ["random_search", "random_local_search"])
+def test_random_searches_compare_plain_f_whatever_l2(name):
+    """l2 is weight decay on the gradient; the searches have none and compare plain f, as before issue 12."""
+    plain = optviz.run("rosenbrock", name, steps=300, seed=3)
+    decayed = optviz.run("rosenbrock", name, steps=300, seed=3, l2=5.0)
+    np.testing.assert_array_equal(decayed.path, plain.path)
+    np.testing.assert_array_equal(decayed.probe, plain.probe)
+    assert np.all(plain.evals == 2)
+
+
+def test_loss_is_f_without_the_l2_penalty():
+    s = SURFACES["rosenbrock"]
+    r = optviz.run("rosenbrock", "momentum", start=(-1.5, 2.0), steps=50, l2=0.5, lr=1e-4)
+    np.testing.assert_allclose(r.loss, [float(s.f(x, y)) for x, y in r.path], rtol=1e-12)

@@ -162,6 +162,21 @@ class Net:
         p = sum(sizes[l] * sizes[l + 1] + sizes[l + 1] for l in range(self.n_layers))
         return p + (2 * sum(self.hidden) if self.batch_norm else 0)
 
+    def blocks(self) -> np.ndarray:
+        """int64 (tensors, 3): (offset, rows, cols) of each parameter tensor, rows = 0 for a vector.
+
+        What the rules that treat matrices differently read (Muon, Adafactor): W_l is a
+        fan_in x fan_out matrix, b, gamma, beta are vectors, as the tensors of a torch model.
+        """
+        out = []
+        sizes = self.sizes
+        for l, (ow, ob, og, obt) in enumerate(self.layout()):
+            fi, fo = sizes[l], sizes[l + 1]
+            out += [(ow, fi, fo), (ob, 0, fo)]
+            if og >= 0:
+                out += [(og, 0, fo), (obt, 0, fo)]
+        return np.array(out, dtype=np.int64)
+
     def unit_offsets(self) -> np.ndarray:
         """int64 (n_layers,): where each hidden layer's units start in a running-statistics vector."""
         return np.concatenate([[0], np.cumsum(self.hidden)]).astype(np.int64)

@@ -49,7 +49,18 @@ from optviz.mlp.model import (
     _workspace,
     init_params,
 )
-from optviz.optimizers import N_STATE, RANDOM_LOCAL_SEARCH, get_optimizer, prepare_grad, update
+from optviz.optimizers import (
+    AT_X,
+    DONE,
+    DRAWS_NORMAL,
+    EVAL_F,
+    GRADIENT,
+    N_SCAL,
+    VALUE,
+    get_optimizer,
+    prepare_grad,
+    step,
+)
 from optviz.schedules import Schedule
 
 MAX_RECORDED = 20_000_000  # floats of the params array (160 MB); beyond it, ask for record_every
@@ -125,6 +136,18 @@ def _record(r, s, theta, f, corr, n, Xv, yv, idx, sizes, lay, uoff, act, lossc, 
 
 
 @jit
+def _bn_follow(bn, m, sizes, uoff, running, bstat):
+    """torch.nn.BatchNorm1d: running stats move towards this training batch's statistics."""
+    if bn:
+        c = m / (m - 1.0)
+        for l in range(sizes.shape[0] - 2):
+            for j in range(sizes[l + 1]):
+                u = uoff[l] + j
+                running[0, u] = (1.0 - BN_MOMENTUM) * running[0, u] + BN_MOMENTUM * bstat[0, l, j]
+                running[1, u] = (1.0 - BN_MOMENTUM) * running[1, u] + BN_MOMENTUM * bstat[1, l, j] * c
+
+
+@jit
 def _train(
     theta,
     X,
@@ -141,6 +164,8 @@ def _train(
     drop_p,
     code,
     hp,
+    blocks,
+    n_state,
     lr,
     clip,
     batch,
@@ -150,21 +175,30 @@ def _train(
     rng_d,
     outs,
     gn_out,
+    evals_out,
+    probe_out,
 ):
     """Run `lr.shape[0]` optimizer steps from theta (updated in place); write the recorded rows.
 
+    code, hp, blocks, n_state: the rule (`optviz.optimizers.step`) and the parameter tensors.
     outs = (params, loss, accuracy, val_loss, val_accuracy, running, step) preallocated for
-    every possible row; gn_out (steps, L).  Returns (k, rows, stopped_at, best_step): k steps
-    done (k < steps and stopped_at == 0 means step k + 1 diverged), rows written.
+    every possible row; gn_out (steps, L); evals_out (steps,) evaluations per step; probe_out
+    (rows, P) the last probe of each recorded step, or (0, P) when the rule never probes.
+    Every evaluation of a step uses the step's batch and dropout masks; batch-norm running
+    statistics follow the step's first gradient evaluation.
+    Returns (k, rows, stopped_at, best_step): k steps done (k < steps and stopped_at == 0 means
+    step k + 1 diverged), rows written.
     """
     n = X.shape[0]
     nv = Xv.shape[0]
     P = theta.shape[0]
     L = sizes.shape[0] - 1
     steps = lr.shape[0]
-    rls = code == RANDOM_LOCAL_SEARCH
+    at_x = AT_X[code]
+    draws = DRAWS_NORMAL[code]
+    keep_probe = probe_out.shape[0] > 0
     full = batch >= n
-    reuse = full and drop_p == 0.0 and not rls  # one forward/backward per step gives loss and gradient
+    reuse = full and drop_p == 0.0 and at_x == GRADIENT  # one forward/backward per step gives loss and gradient
     ws = _workspace(max(max(n, nv), batch), sizes, bn, drop_p > 0.0, uoff[L - 1])
     running = ws.running
     bstat = ws.bstat
@@ -173,13 +207,14 @@ def _train(
     pos = n
     bidx = np.empty(min(batch, n), np.int64)
     g = np.zeros(P)
-    state = np.zeros((N_STATE, P))
-    scal = np.ones(2)
+    state = np.zeros((n_state, P))
+    scal = np.ones(N_SCAL)
     h = np.zeros(3)
     gn = np.zeros(L)
     prev = theta.copy()
     run_prev = running.copy()
-    cand = np.empty(P if rls else 0)
+    probe = theta.copy()
+    rnd = np.zeros(P if draws else 0)
     # runtime constants: literal True/False/0 arguments would compile extra copies of the callees
     on = n > 0
     zero = n - n
@@ -190,6 +225,8 @@ def _train(
         f, corr = _evaluate(theta, X, y, idx, n, sizes, lay, uoff, act, lossc, bn, on, running, ws)
         f += _penalty(theta, sizes, lay, l2)
     best = _record(zero, zero, theta, f, corr, n, Xv, yv, idx, sizes, lay, uoff, act, lossc, bn, ws, outs)
+    if keep_probe:
+        _copy1(probe_out[0], theta)
     best_step = zero
     rows = zero + 1
     last = zero
@@ -209,37 +246,52 @@ def _train(
             pos = _next_batch(perm, pos, bidx, rng_b)
             bi = bidx
             m = batch
-        if rls:
-            # CS231n "random local search": try theta + step * N(0, I), keep it if the batch loss drops.
-            fc, _ = _evaluate(theta, X, y, bi, m, sizes, lay, uoff, act, lossc, bn, on, running, ws)
-            fc += _penalty(theta, sizes, lay, l2)
-            for q in range(P):
-                cand[q] = theta[q] + lr[t] * rng_d.standard_normal()
-            fn, _ = _evaluate(cand, X, y, bi, m, sizes, lay, uoff, act, lossc, bn, on, running, ws)
-            fn += _penalty(cand, sizes, lay, l2)
-            if fn < fc:
-                _copy1(theta, cand)
-            for l in range(L):
-                gn_out[t, l] = np.nan
-        else:
-            if not reuse:
-                if drop_p > 0.0:
-                    _draw_masks(ws.Mk, m, sizes, drop_p, rng_d)
-                fb, _ = _fwd_bwd(theta, g, X, y, bi, m, sizes, lay, uoff, act, lossc, bn, l2, drop_p, ws, gn)
-                if not np.isfinite(fb):
+        if drop_p > 0.0:
+            _draw_masks(ws.Mk, m, sizes, drop_p, rng_d)
+        got_grad = False
+        fx = 0.0
+        if at_x == GRADIENT:
+            if reuse:
+                fx = f
+            else:
+                fx, _ = _fwd_bwd(theta, g, X, y, bi, m, sizes, lay, uoff, act, lossc, bn, l2, drop_p, ws, gn)
+                if not np.isfinite(fx):
                     failed = True
                     break
-            if bn:
-                # torch.nn.BatchNorm1d: running stats move towards this training batch's statistics
-                c = m / (m - 1.0)
-                for l in range(L - 1):
-                    for j in range(sizes[l + 1]):
-                        u = uoff[l] + j
-                        running[0, u] = (1.0 - BN_MOMENTUM) * running[0, u] + BN_MOMENTUM * bstat[0, l, j]
-                        running[1, u] = (1.0 - BN_MOMENTUM) * running[1, u] + BN_MOMENTUM * bstat[1, l, j] * c
-            _copy1(gn_out[t], gn)
+            _bn_follow(bn, m, sizes, uoff, running, bstat)
             prepare_grad(g, theta, clip, 0.0)
-            update(code, theta, g, state, scal, hp, s, lr[t], h)
+            got_grad = True
+        elif at_x == VALUE:
+            fx, _ = _evaluate(theta, X, y, bi, m, sizes, lay, uoff, act, lossc, bn, on, running, ws)
+            fx += _penalty(theta, sizes, lay, l2)
+        if draws:
+            for q in range(P):
+                rnd[q] = rng_d.standard_normal()
+        used = 1 if at_x != 0 else 0
+        phase = 0
+        while True:
+            req = step(code, phase, theta, g, fx, probe, rnd, state, scal, hp, s, lr[t], h, blocks)
+            if req == DONE:
+                break
+            if req == EVAL_F:
+                fx, _ = _evaluate(probe, X, y, bi, m, sizes, lay, uoff, act, lossc, bn, on, running, ws)
+                fx += _penalty(probe, sizes, lay, l2)
+            else:
+                fx, _ = _fwd_bwd(probe, g, X, y, bi, m, sizes, lay, uoff, act, lossc, bn, l2, drop_p, ws, gn)
+                if not got_grad:
+                    _bn_follow(bn, m, sizes, uoff, running, bstat)
+                prepare_grad(g, probe, clip, 0.0)
+                got_grad = True
+            used += 1
+            phase += 1
+        if failed:
+            break
+        evals_out[t] = used
+        if got_grad:
+            _copy1(gn_out[t], gn)
+        else:
+            for l in range(L):
+                gn_out[t, l] = np.nan
         ok = True
         for q in range(P):
             if not np.isfinite(theta[q]):
@@ -259,6 +311,8 @@ def _train(
             break
         if rec:
             vf = _record(rows, s, theta, f, corr, n, Xv, yv, idx, sizes, lay, uoff, act, lossc, bn, ws, outs)
+            if keep_probe:
+                _copy1(probe_out[rows], probe)
             rows += 1
             last = s
             if nv > 0:
@@ -349,6 +403,10 @@ class MLPResult:
     stopped_at: None or the step where early stopping ended the run; best_step: the step of
         the lowest validation loss (None without validation).
     X, y, X_val, y_val: the data it was trained and validated on.
+    evals: int64 (k,) objective evaluations of each step (1 for the one-gradient rules; see
+        `optviz.Result.evals`).  probe_params: (rows, P) for the rules that take their gradient
+        elsewhere (schedule-free: y, where params holds x; SAM: the perturbed point; L-BFGS: the
+        last line-search trial), the last such point of each recorded step; else None.
     """
 
     optimizer: str
@@ -376,6 +434,8 @@ class MLPResult:
     X_val: np.ndarray | None
     y_val: np.ndarray | None
     options: dict[str, Any] = field(default_factory=dict)
+    evals: np.ndarray | None = None
+    probe_params: np.ndarray | None = None
 
     @property
     def steps_done(self) -> int:
@@ -528,7 +588,7 @@ def train(
             f"optimizer {opt.name!r} needs the Hessian, which optviz has for the 2D surfaces only; "
             "for the MLP use a gradient rule or random_local_search"
         )
-    if opt.gradient_free and opt.code != RANDOM_LOCAL_SEARCH:
+    if opt.surfaces_only:
         raise ValueError(
             f"optimizer {opt.name!r} draws points in a surface's plot bounds and works on the 2D surfaces only; "
             "for the MLP use random_local_search"
@@ -595,6 +655,8 @@ def train(
     Xv_k = Xv if Xv is not None else np.zeros((0, X.shape[1]))
     yv_k = yv if yv is not None else np.zeros(0, dtype=np.int64)
     rng_b, rng_d = _rngs(seed, int(hps.get("seed", 0)))
+    evals = np.zeros(steps, dtype=np.int64)
+    probe_out = np.empty((n_rows if opt.probes and not opt.gradient_free else 0, P))
     k, rows, stopped, best_step = _train(
         theta,
         X,
@@ -611,6 +673,8 @@ def train(
         drop,
         opt.code,
         opt.pack(hps),
+        net.blocks(),
+        opt.state_rows,
         lr,
         clip,
         batch,
@@ -620,6 +684,8 @@ def train(
         rng_d,
         outs,
         gn,
+        evals,
+        probe_out,
     )
     k, rows = int(k), int(rows)
     params = outs[0][:rows]
@@ -661,6 +727,8 @@ def train(
         X_val=Xv,
         y_val=yv,
         options=options,
+        evals=evals[:k],
+        probe_params=probe_out[:rows] if probe_out.shape[0] else None,
     )
 
 
