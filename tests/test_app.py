@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import optviz
-from optviz import figures as F
 from optviz.config import Scene, SurfacesConfig
+from optviz.figures.live import decode_run
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -30,9 +30,25 @@ def _ok(at: AppTest) -> None:
 
 
 def _main_spec(at: AppTest) -> dict:
-    charts = at.get("plotly_chart")
+    """The live chart's traces, its runs decoded as the browser decodes them (path x, y and the kept steps)."""
+    charts = [c for c in at.get("bidi_component") if c.proto.component_name == "optviz.live_chart"]
     assert charts, "no chart on the page"
-    return json.loads(charts[0].proto.spec)
+    dynamic = json.loads(charts[0].proto.json)["dynamic"]
+    runs = {r["index"]: decode_run(r) for r in dynamic["runs"]}
+    data = [dict(t) for t in dynamic["data"]]
+    for t in data:
+        meta = t.get("meta") or {}
+        if meta.get("role") == "path":
+            run = runs[meta["index"]]
+            t.update(x=run["x"], y=run["y"], steps=run["steps"])
+    return {"data": data, "layout": dynamic["layout"], "frame_steps": dynamic["anim"]["frame_steps"]}
+
+
+def _shown(a: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """What the live chart shows of a float64 series: the kept steps in float32, the ends exact."""
+    out = a[steps].astype(np.float32).astype(np.float64)
+    out[0], out[-1] = a[steps[0]], a[steps[-1]]
+    return out
 
 
 def _paths(spec: dict) -> list[dict]:
@@ -94,7 +110,7 @@ def test_default_page(at):
     spec = _main_spec(at)
     assert len(_paths(spec)) == 5
     assert [p["name"] for p in _paths(spec)] == ["SGD", "Momentum", "Nesterov", "RMSProp", "Adam"]
-    assert len(spec["frames"]) == 100
+    assert len(spec["frame_steps"]) == 100  # the browser plays 100 frames
     assert dict(at.query_params) == Scene().to_query()  # the address reproduces the page
     assert at.session_state["_timing"]["compute_s"] >= 0
     assert any("Rosenbrock" in m.value for m in at.markdown)
@@ -119,8 +135,9 @@ def test_paths_equal_optviz_run(warm_jit):
             noise_seed=5,
             **o.kwargs,
         )
-        np.testing.assert_array_equal(F.as_array(trace["x"]), r.path[:, 0])
-        np.testing.assert_array_equal(F.as_array(trace["y"]), r.path[:, 1])
+        np.testing.assert_array_equal(trace["steps"], np.arange(401))  # 401 points: every one is shown
+        np.testing.assert_array_equal(trace["x"], _shown(r.path[:, 0], trace["steps"]))
+        np.testing.assert_array_equal(trace["y"], _shown(r.path[:, 1], trace["steps"]))
 
 
 def test_every_widget_can_be_changed(warm_jit):
@@ -295,7 +312,7 @@ def test_3d_and_lookahead(warm_jit):
     _ok(at)
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert any(t["type"] == "surface" for s in specs for t in s["data"])
-    roles = [(t.get("meta") or {}).get("role") for t in specs[0]["data"]]
+    roles = [(t.get("meta") or {}).get("role") for t in _main_spec(at)["data"]]
     assert "lookahead_path" in roles
 
 
@@ -305,15 +322,15 @@ def test_changing_the_surface_suggests_learning_rates(warm_jit):
     _ok(at)
     scene = _scene(at)
     lrs = {o.name: o.kwargs["lr"] for o in scene.surfaces.optimizers}
-    # snapped down onto the slider's 1-2-3-5 grid: SGD 1.8/L = 0.18 on the kappa = 10 bowl -> 0.1
-    assert lrs["sgd"] == 0.1 and lrs["sgd"] <= optviz.suggest_lr("bowl", "sgd")
-    assert lrs["adam"] == 0.03 and lrs["rmsprop"] == 0.01
+    # rounded down to two significant digits: SGD 1.7/L = 0.17 on the kappa = 10 bowl, above 1/L so
+    # it zig-zags (the 1-2-3-5 grid gave 0.1 = 1/L, straight to the axis)
+    assert lrs["sgd"] == 0.17 and 0.1 < lrs["sgd"] <= optviz.suggest_lr("bowl", "sgd") * (1 + 1e-9)
+    assert lrs["adam"] == 0.046 and lrs["rmsprop"] == 0.015 and lrs["momentum"] == 0.01
     assert any("Learning rates suggested" in t.value for t in at.toast)
     # and the page shows the runs with those rates
-    np.testing.assert_array_equal(
-        F.as_array(_paths(_main_spec(at))[0]["x"])[:5],
-        optviz.run("bowl", "sgd", steps=scene.surfaces.steps, lr=0.1).path[:5, 0],
-    )
+    shown = _paths(_main_spec(at))[0]
+    want = optviz.run("bowl", "sgd", steps=scene.surfaces.steps, lr=0.17).path[:, 0]
+    np.testing.assert_array_equal(shown["x"], _shown(want, shown["steps"]))
 
 
 def test_an_expander_label_holds_no_lr(warm_jit):
@@ -337,4 +354,38 @@ def test_steps_above_ten_thousand(warm_jit):
     at.run()
     _ok(at)
     assert at.query_params["steps"] == "30000"
-    assert max(len(F.as_array(p["x"])) for p in _paths(_main_spec(at))) == 30_001
+    # 30 001 points per run reach the page downsampled for display, always up to the last step
+    assert max(int(p["steps"][-1]) for p in _paths(_main_spec(at))) == 30_000
+
+
+def test_changing_kappa_resuggests_the_curvature_based_lrs(warm_jit):
+    """At kappa = 50 the kappa = 10 suggestion (0.17) would diverge: the page re-suggests SGD's and
+    momentum's lr from the new curvature, and leaves Adam's (span-based) alone."""
+    at = _app()
+    at.selectbox(key="surface").set_value("bowl").run()
+    at.select_slider(key="sp_bowl_kappa").set_value(50.0).run()
+    _ok(at)
+    lrs = {o.name: o.kwargs["lr"] for o in _scene(at).surfaces.optimizers}
+    assert lrs["sgd"] == 0.034 and 1 / 50 < lrs["sgd"] < 2 / 50
+    assert lrs["momentum"] == 0.002 and lrs["adam"] == 0.046
+    assert not any("diverged" in w.value for w in at.warning)
+
+
+def test_an_added_optimizer_gets_a_suggested_lr(warm_jit):
+    at = _app()
+    at.selectbox(key="surface").set_value("bowl").run()
+    at.selectbox(key="add_choice").set_value("sgd").run()
+    at.button(key="add_btn").click().run()
+    _ok(at)
+    specs = _scene(at).surfaces.optimizers
+    assert specs[-1].name == "sgd" and specs[-1].kwargs["lr"] == 0.17
+
+
+def test_a_saddle_escape_is_not_called_a_divergence(warm_jit):
+    at = _app()
+    at.selectbox(key="demo").select("c10_saddle_escape")
+    at.run()
+    _ok(at)
+    assert not any("diverged" in w.value for w in at.warning)
+    assert any("unbounded below" in i.value for i in at.info)
+    assert at.caption and any("ridge" in c.value for c in at.caption)

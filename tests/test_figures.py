@@ -484,3 +484,55 @@ def test_lookahead_travels_with_the_scene_into_figures_url_and_json():
     assert "lookahead_path" not in roles(F.scene_figure(base, results))
     assert Scene.from_query(on.to_query()) == (on, [])
     assert Scene.from_json(on.to_json()) == on
+
+
+# ----------------------------------------------------------------------------- issue 9: outcomes and axes
+
+
+def test_divergence_at_step_one_draws_the_start_and_a_visible_cross(warm_jit):
+    scene = Scene(
+        surfaces=SurfacesConfig(surface="rosenbrock", steps=50, optimizers=(OptimizerSpec("sgd", (("lr", 10.0),)),))
+    )
+    (r,) = run_scene(scene)
+    assert r.diverged_at == 1 and len(r.path) == 1
+    fig = F.scene_figure(scene, [r])
+    (path,) = _traces(fig, "path")
+    assert path.marker.size >= 8  # the start alone, as a dot one can see
+    mark = next(t for t in _traces(fig, "diverged") if t.xaxis == "x")
+    (x0, x1), (y0, y1) = SURFACES["rosenbrock"].bounds
+    assert x0 < mark.x[0] < x1 and y0 < mark.y[0] < y1
+    (row,) = F.results_table(scene, [r])
+    assert row["diverged"] == "diverged at step 1" and row["final loss"] is None
+
+
+def test_log_axes_have_decade_ticks_written_as_powers(default):
+    scene, results = default
+    fig = F.scene_figure(scene, results, animate=False)
+    ax = fig.layout.yaxis2
+    assert ax.type == "log" and len(ax.ticktext) >= 3
+    assert all(t in ("1", "10") or t.startswith("10") or "·10" in t for t in ax.ticktext)
+    for name in ("lr", "effective_lr"):
+        f = FS.lr_figure(scene, results) if name == "lr" else FS.effective_lr_figure(scene, results)
+        assert f.layout.yaxis.ticktext and not any(c in "".join(f.layout.yaxis.ticktext) for c in "pμkMT")
+    assert fig.layout.xaxis.exponentformat == "none" and fig.layout.xaxis.nticks >= 5
+
+
+def test_escaping_a_saddle_is_marked_apart_and_keeps_the_loss_axis(warm_jit):
+    scene = Scene(
+        surfaces=SurfacesConfig(
+            surface="monkey_saddle",
+            start=(0.3, 0.05),
+            steps=300,
+            noise=0.1,
+            optimizers=(OptimizerSpec("sgd", (("lr", 0.05),)), OptimizerSpec("sgd", (("lr", 0.001),))),
+        )
+    )
+    results = run_scene(scene)
+    kinds = [F.surfaces.run_outcome("monkey_saddle", r) for r in results]
+    assert kinds[0] == "escaped"
+    fig = F.scene_figure(scene, results, animate=False)
+    (mark,) = _traces(fig, "escaped")
+    assert mark.marker.symbol == "arrow" and "unbounded below" in mark.name
+    assert not _traces(fig, "diverged")
+    lo, hi = fig.layout.yaxis2.range
+    assert lo > -50 and fig.layout.yaxis2.exponentformat == "none"

@@ -289,6 +289,8 @@ def test_query_values_may_be_lists() -> None:
 # ----------------------------------------------------------------------------- version 1 -> 2
 
 V1_DIR = Path(__file__).parent / "data" / "scenes_v1"
+# shipped scenes whose settings changed on purpose after version 1 (their v1 file still migrates)
+CHANGED_SINCE_V1 = {"adagrad_vs_rmsprop_long_run": "holds the C7 lesson now: gradient noise shows AdaGrad's decay"}
 
 
 @pytest.mark.parametrize("path", sorted(V1_DIR.glob("*.json")), ids=lambda p: p.stem)
@@ -299,7 +301,8 @@ def test_every_shipped_v1_scene_migrates_to_the_shipped_v2_scene(path: Path) -> 
     old = Scene.from_json(path.read_text())
     new_text = (Path(optviz.__file__).parent / "scenes" / path.name).read_text()
     assert json.loads(new_text)["optviz_scene"] == SCENE_VERSION == 2
-    assert old == Scene.from_json(new_text)
+    if path.stem not in CHANGED_SINCE_V1:
+        assert old == Scene.from_json(new_text)
     # every v1 field arrived where v2 keeps it
     assert old.view == v1["view"]
     assert {k: v for k, v in old.display.to_dict().items() if k in v1["display"]} == v1["display"]

@@ -252,6 +252,9 @@ def _within(v: np.ndarray, axis: tuple[str, float, float]) -> np.ndarray:
 
 def _marker_polygon(symbol: str, r: float) -> list[tuple[float, float]]:
     """Vertices (y down) of plotly.js' marker shape (symbol_defs) of radius r = size / 2."""
+    if symbol == "arrow":  # the tip on the point, the base 2r cos(pi/2.5) behind it (pointing up at angle 0)
+        half, back = 2 * r * math.sin(math.pi / 2.5), 2 * r * math.cos(math.pi / 2.5)
+        return [(0.0, 0.0), (-half, back), (half, back)]
     if symbol == "square":
         return [(r, r), (-r, r), (-r, -r), (r, -r)]
     if symbol == "diamond":
@@ -318,6 +321,7 @@ _DRAWABLE_SYMBOLS = {
     "star",
     "hourglass",
     "bowtie",
+    "arrow",
 }
 
 
@@ -694,7 +698,8 @@ class Animator:
             and t.get("fill", "none") in ("none", None)
             and t.get("line", {}).get("shape", "linear") in ("linear", None)
             and all(str(s).removesuffix("-open") in _DRAWABLE_SYMBOLS for s in symbols)
-            and marker.get("angle", 0) in (0, None)
+            and (isinstance(marker.get("angle", 0), (int, float)) or marker.get("angle") is None)
+            and marker.get("angleref", "up") in ("up", "previous", None)
             and not t.get("error_x", {}).get("visible")
             and not t.get("error_y", {}).get("visible")
         )
@@ -891,6 +896,8 @@ class Animator:
         lw = mline.get("width", 0)
         lw = float(lw) if isinstance(lw, (int, float)) else 0.0
         lcolor = _rgba(mline.get("color", "#444"), mop) if lw > 0 else None
+        angle = marker.get("angle")
+        previous = marker.get("angleref") == "previous"
         for j in np.flatnonzero(np.isfinite(px) & np.isfinite(py) & (sizes > 0)):
             r = sizes[j] / 2 * f
             cx, cy = float(px[j]), float(py[j])
@@ -913,9 +920,19 @@ class Animator:
                     ro = r + ow / 2 - _INSET
                     draw.ellipse((cx - ro, cy - ro, cx + ro, cy + ro), outline=outline, width=max(1, round(ow)))
                 continue
+            # plotly rotates a marker clockwise by its angle; with angleref "previous" the angle points
+            # it along the segment from the previous point (an arrow has no angle there and is not drawn)
+            theta = math.radians(float(angle)) if isinstance(angle, (int, float)) else None
+            if previous:
+                dx, dy = (cx - float(px[j - 1]), cy - float(py[j - 1])) if j > 0 else (math.nan, math.nan)
+                theta = math.atan2(dx, -dy) if math.isfinite(dx) and math.isfinite(dy) and (dx or dy) else None
+            if theta is None and shape == "arrow":
+                continue
+            c, s_ = (math.cos(theta), math.sin(theta)) if theta else (1.0, 0.0)
+            poly = [(a * c - b * s_, a * s_ + b * c) for a, b in _marker_polygon(shape, r)]
             if fill is not None:
                 shrink = max(r - _INSET, 0.5) / r
-                draw.polygon([(cx + a * shrink, cy + b * shrink) for a, b in _marker_polygon(shape, r)], fill=fill)
+                draw.polygon([(cx + a * shrink, cy + b * shrink) for a, b in poly], fill=fill)
             if outline is not None and ow > 0:
-                ring = np.array([(cx + a, cy + b) for a, b in _marker_polygon(shape, r)])
+                ring = np.array([(cx + a, cy + b) for a, b in poly])
                 _stroke(draw, np.vstack((ring, ring[:2])), outline, ow)

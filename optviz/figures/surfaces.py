@@ -11,6 +11,8 @@ exporter writes the same figures to files, so a slide is what the lecturer saw.
     lr_figure           the learning rate of every step (schedule applied, C17)
     effective_lr_figure per-coordinate effective step |dtheta_i| / |g_i| (AdaGrad's decay, C6)
     results_table       final loss, distance to the nearest minimum, steps to converge, divergence
+    run_outcome         "ran", "diverged" or "escaped" (left the plot downhill on a surface unbounded below)
+    rebounds            runs whose loss climbed back by > 100x after their minimum (adaptive steps near 0)
     apply_display       theme, font size, title and legend from a `Display`, in one place
 
 The surface is layout, not a trace: its filled bands are a PNG layout image and its iso-lines
@@ -54,6 +56,14 @@ SURFACE3D_GRID = 120
 FRAME_POINT_BUDGET = 120_000  # trail points over all frames and optimizers (about 1.3 MB as float32)
 CONVERGENCE_TOL = 1e-3  # results table: first step with f - f* <= this (absolute)
 LOG_FLOOR = 1e-16  # log loss axis: values at or below this (a run that hits the minimum exactly) sit here
+REBOUND_FACTOR = 100.0  # `rebounds`: a loss this many times above the run's minimum, after it, is a climb back
+
+# Surfaces without a lower bound.  Leaving the plot downhill there is the lesson (a saddle escaped),
+# not a blow-up, and it is named and marked differently.  The registry (`surfaces`) has no such flag,
+# so this is the one place that says it; tests/test_figures.py checks that f -> -inf along a ray on
+# each of them and that every other surface lists a minimum.
+UNBOUNDED_BELOW = frozenset({"saddle", "monkey_saddle"})
+ESCAPED_TEXT = "left the plot: f is unbounded below"
 
 _LANDMARKS = {  # kind -> (legend label, symbol, size, filled)
     "global minimum": ("global minimum", "star", 17, True),
@@ -244,6 +254,49 @@ def _exit_point(path: np.ndarray, bounds: Any) -> tuple[np.ndarray, int]:
     return a + max(t, 0.0) * d, k
 
 
+def _inside(path: np.ndarray, bounds: Any) -> np.ndarray:
+    (x0, x1), (y0, y1) = bounds
+    return (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
+
+
+def run_outcome(surface: str, r: Result) -> str:
+    """How a run ended, for its marker, its table row and the page's warning.
+
+    "escaped": on a surface in UNBOUNDED_BELOW, the run left the plot with f below its start (it went
+        downhill for good; the engine stops it 100 plot widths away, which is not a blow-up);
+    "diverged": it left the finite range or wandered away (`Result.diverged_at`) otherwise;
+    "ran": every other run.
+    """
+    surf = get_surface(surface)
+    out = not _inside(r.path[-1:], surf.bounds)[0]
+    if surface in UNBOUNDED_BELOW and (out or r.diverged_at is not None) and r.loss[-1] < r.loss[0]:
+        return "escaped"
+    return "diverged" if r.diverged_at is not None else "ran"
+
+
+def rebounds(scene: Scene, results: Sequence[Result]) -> list[tuple[int, float, float, int]]:
+    """Runs whose loss climbed back by more than REBOUND_FACTOR after reaching its minimum, as
+    (index, lowest f - f*, final f - f*, step of the lowest); f* the lowest known minimum.
+
+    RMSProp and Adam do this by design: as the gradient vanishes near a minimum, the
+    running average v of g^2 decays with it, so the step lr m / (sqrt(v) + eps) grows back to about
+    lr and the run is kicked out to a distance where the gradient balances it.  Runs with gradient
+    noise or that left the plot are not counted (noise jitters, an escape is its own result).
+    """
+    f_star = lowest_minimum(_surface(scene))
+    if f_star is None or scene.surfaces.noise:
+        return []
+    out = []
+    for k, r in enumerate(results):
+        if r.diverged_at is not None or len(r.loss) < 3:
+            continue
+        gap = np.maximum(r.loss - f_star, LOG_FLOOR)
+        i = int(np.argmin(gap))
+        if gap[-1] > REBOUND_FACTOR * gap[i] and gap[-1] > 1e-9:
+            out.append((k, float(gap[i]), float(gap[-1]), i))
+    return out
+
+
 def _trail(path: np.ndarray, i: int, stride: int) -> np.ndarray:
     """path[0 .. i] at `stride`, always ending exactly at path[i]."""
     idx = np.arange(0, i + 1, stride)
@@ -417,7 +470,8 @@ def _traj_panel(
                 "legendgroup": f"opt{k}",
                 "legendrank": 100 + k,
                 "line": {"color": color, "width": 2},
-                "marker": {"color": color, "size": 3.5},
+                # a run that stopped at step 1 is its start alone: a dot big enough to see
+                "marker": {"color": color, "size": 3.5 if len(r.path) > 2 else 10},
                 "unselected": {"marker": {"opacity": 1}},
                 "hovertemplate": full_tmpl,
                 "meta": {"role": "path", "index": k},
@@ -426,6 +480,12 @@ def _traj_panel(
         )
         if k in thetas:
             theta = thetas[k]
+            theta_frames = None
+            if idx is not None:  # the textbook iterate grows with the animation, as the path does
+                theta_frames = []
+                for i in last[k]:
+                    tr = _frame_xy(_trail(theta, int(i), stride))
+                    theta_frames.append({"x": typed_array(tr[:, 0]), "y": typed_array(tr[:, 1])})
             panel.add(
                 {
                     "type": "scatter",
@@ -439,7 +499,8 @@ def _traj_panel(
                     "line": {"color": color, "width": 1.5, "dash": "dot"},
                     "hovertemplate": f"<b>{label}</b> textbook θₜ<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
                     "meta": {"role": "lookahead_path", "index": k},
-                }
+                },
+                theta_frames,
             )
     if thetas:  # one trace with every Nesterov run's current step theta_t -> look-ahead phi_t
 
@@ -459,17 +520,27 @@ def _traj_panel(
                 xs, ys = segments([int(last[k][j]) for k in thetas])
                 seg_frames.append({"x": xs, "y": ys})
         xs, ys = segments([len(results[k].path) - 1 for k in thetas])
+        n = len(thetas)
         panel.add(
-            {
+            {  # an arrow per run: a fixed-size head (angleref "previous" points it along the segment),
+                # so the step stays visible when mu v_t is a few pixels long
                 "type": "scatter",
-                "mode": "lines",
+                "mode": "lines+markers",
                 "x": xs,
                 "y": ys,
                 "xaxis": xref,
                 "yaxis": yref,
-                "name": "look-ahead μvₜ",
-                "showlegend": False,
-                "line": {"color": THEMES["light"]["ink"], "width": 3},
+                "name": "look-ahead θₜ → θₜ + μvₜ (Nesterov's gradient point)",
+                "legendrank": 960,
+                "line": {"color": THEMES["light"]["ink"], "width": 2.5},
+                "marker": {
+                    "symbol": ["circle", "arrow", "circle"] * n,
+                    "size": [7, 15, 0] * n,
+                    "angleref": "previous",
+                    "color": THEMES["light"]["ink"],
+                    "line": {"width": 0},
+                },
+                "cliponaxis": False,
                 "hovertemplate": "θₜ → look-ahead θₜ + μvₜ, where Nesterov takes the gradient<extra></extra>",
                 "meta": {"role": "lookahead"},
             },
@@ -490,10 +561,17 @@ def _traj_panel(
                 }
             )
     panel.add(heads, head_frames)
+    (x0, x1), (y0, y1) = surf.bounds
     for k, (r, label) in enumerate(zip(results, labels)):
-        if r.diverged_at is None:
+        kind = run_outcome(surf.name, r)
+        if kind == "escaped":
+            panel.add(_escape_mark(r, label, k, surf, xref, yref))
+            continue
+        if kind != "diverged":
             continue
         p, last_in = _exit_point(r.path, surf.bounds)
+        # inside the plot by a margin, so the whole ✕ shows (on the border plotly clips half of it)
+        p = np.clip(p, (x0 + 0.02 * (x1 - x0), y0 + 0.02 * (y1 - y0)), (x1 - 0.02 * (x1 - x0), y1 - 0.02 * (y1 - y0)))
         where = "" if last_in == len(r.path) - 1 else f" (left the plot after step {last_in})"
         panel.add(
             {
@@ -516,6 +594,32 @@ def _traj_panel(
     return panel
 
 
+def _escape_mark(r: Result, label: str, k: int, surf: Surface, xref: str, yref: str) -> dict[str, Any]:
+    """An arrow in the run's colour where it leaves the plot, pointing the way it went (not the red
+    ✕ of a blow-up: on a surface unbounded below, running downhill off the plot is the right answer)."""
+    p, last_in = _exit_point(r.path, surf.bounds)
+    a = r.path[max(last_in - 3, 0)]
+    d = p - a if np.any(p != a) else r.path[-1] - r.path[max(len(r.path) - 2, 0)]
+    # plotly's marker angle: degrees clockwise from "up"
+    angle = float(np.degrees(np.arctan2(d[0], d[1]))) if np.any(d) else 0.0
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": [float(p[0])],
+        "y": [float(p[1])],
+        "xaxis": xref,
+        "yaxis": yref,
+        "name": f"{label} {ESCAPED_TEXT}",
+        "legendgroup": f"opt{k}",
+        "showlegend": False,
+        "marker": {"symbol": "arrow", "size": 20, "angle": angle, "color": color_for(k), "line": {"width": 1.5}},
+        "cliponaxis": False,
+        "unselected": {"marker": {"opacity": 1}},
+        "hovertemplate": f"<b>{label}</b>: {ESCAPED_TEXT}<br>after step {last_in}, f still falling<extra></extra>",
+        "meta": {"role": "escaped", "index": k},
+    }
+
+
 def _loss_values(scene: Scene, results: Sequence[Result]) -> tuple[list[np.ndarray], str, bool]:
     """The plotted loss per result, the axis title, and whether the axis is logarithmic."""
     surf = _surface(scene)
@@ -531,18 +635,60 @@ def _loss_values(scene: Scene, results: Sequence[Result]) -> tuple[list[np.ndarr
     return [np.maximum(y, LOG_FLOOR) for y in shifted], title, True
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_label(e: int, m: int = 1) -> str:
+    """10^e as text with superscripts ("10⁻⁴"), or m·10^e."""
+    p = {0: "1", 1: "10"}.get(e) or "10" + str(e).translate(_SUPERSCRIPT)
+    return p if m == 1 else f"{m}·{p}"
+
+
+def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Tick values and labels for a log axis over [lo, hi]: the decades, as powers of ten (every
+    k-th decade over more than nine), plus 2· and 5· when fewer than three decades fall inside."""
+    e0, e1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    step = max(1, math.ceil((e1 - e0) / 9))
+    vals = [(e, 1) for e in range(e0, e1 + 1, step)]
+    for mantissas in ((1, 2, 5), tuple(range(1, 10))):
+        if sum(lo <= m * 10.0**e <= hi for e, m in vals) >= 3:
+            break
+        vals = [(e, m) for e in range(e0, e1 + 1) for m in mantissas]
+    return [m * 10.0**e for e, m in vals], [power_label(e, m) for e, m in vals]
+
+
 def _value_axis(values: Sequence[np.ndarray], log: bool, title: str) -> dict[str, Any]:
-    """A y axis; on a log axis over two or more decades, ticks at the decades only (no 2s and 5s)."""
-    ax: dict[str, Any] = {"title": {"text": title}, "type": "log" if log else "linear", "exponentformat": "power"}
+    """A y axis over `values` (the points to keep in view): on a log axis, ticks at the powers of
+    ten written as powers ("10⁻⁴", never plotly's "5, 2, 10, 5, 2" of minor digits or SI prefixes);
+    on a linear axis, plain numbers ("−20,000", not "−0.2×10⁵" or "20k").  The range is set
+    from `values`, so a run that blows up or leaves a surface unbounded below does not flatten the
+    others: its line leaves the axis."""
+    ax: dict[str, Any] = {"title": {"text": title}, "type": "log" if log else "linear"}
+    v = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in values]) if values else np.zeros(0)
+    v = v[np.isfinite(v) & ((v > 0) if log else True)]
+    if not v.size:
+        ax["exponentformat"] = "power" if log else "none"
+        return ax
+    lo, hi = float(v.min()), float(v.max())
     if log:
-        v = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in values]) if values else np.zeros(0)
-        v = v[np.isfinite(v) & (v > 0)]
-        span = float(np.log10(v.max()) - np.log10(v.min())) if v.size else 0.0
-        if span >= 2:
-            ax["dtick"] = max(1, math.ceil(span / 9))
-        else:
-            ax["dtick"] = "D2"  # within two decades: label 1, 2, 5 only, not every digit
+        ticks, text = log_ticks(lo, hi)
+        pad = 0.04 * max(math.log10(hi) - math.log10(lo), 0.5)
+        ax.update(tickvals=ticks, ticktext=text, range=[math.log10(lo) - pad, math.log10(hi) + pad])
+    else:
+        pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.1
+        ax.update(range=[lo - pad, hi + pad], exponentformat="none", separatethousands=True, nticks=8)
     return ax
+
+
+def _in_plot_values(scene: Scene, results: Sequence[Result], ys: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The plotted loss of each run at the steps where its path is inside the plot: the loss axis
+    spans these, the runs still on the picture."""
+    bounds = _surface(scene).bounds
+    out = []
+    for r, y in zip(results, ys):
+        inside = _inside(r.path, bounds)
+        out.append(y[: len(inside)][inside] if inside.any() else y[:1])
+    return out
 
 
 def _loss_panel(scene: Scene, results: Sequence[Result], idx: np.ndarray | None, xref: str, yref: str) -> _Panel:
@@ -580,8 +726,9 @@ def _loss_panel(scene: Scene, results: Sequence[Result], idx: np.ndarray | None,
                 }
             )
     panel.add(_heads_trace(results, labels, ys, xref, yref, "loss_head"), frames)
+    surface = scene.surfaces.surface
     for k, (r, y, label) in enumerate(zip(results, ys, labels)):
-        if r.diverged_at is not None:
+        if run_outcome(surface, r) == "diverged":
             panel.add(
                 {
                     "type": "scatter",
@@ -684,6 +831,8 @@ def _assemble(panels: Sequence[_Panel], idx: np.ndarray | None, layout: dict[str
     layout["shapes"] = [sh for p in panels for sh in p.shapes]
     for t in data:
         style_trace(t, display)
+        if t["meta"].get("role") == "lookahead":  # its arrowheads in the colour of its line
+            t["marker"]["color"] = t["line"]["color"]
     # Data and layout are built here from documented attributes only, so plotly's per-property
     # validation (~25 ms of CPU a rerun) is skipped for them; tests/test_figures.py validates every
     # figure in full.  Frames go through plotly's validating setter (trace objects, not dicts).
@@ -715,6 +864,8 @@ def _traj_axes(surf: Surface, domain_x: Sequence[float], xa: str, ya: str, ancho
             "zeroline": False,
             "showgrid": False,
             "ticks": "outside",
+            "nticks": 9,  # six-hump camel's narrow x range got one tick ("5") at plotly's default
+            "exponentformat": "none",
         },
         ya: {
             "range": [y0, y1],
@@ -727,6 +878,8 @@ def _traj_axes(surf: Surface, domain_x: Sequence[float], xa: str, ya: str, ancho
             "zeroline": False,
             "showgrid": False,
             "ticks": "outside",
+            "nticks": 9,
+            "exponentformat": "none",
         },
     }
 
@@ -800,7 +953,7 @@ def loss_figure(scene: Scene, results: list[Result], *, animate: bool = True) ->
     layout["title"]["text"] = f"Loss · {scene_title(scene)}"
     layout["meta"]["auto_title"] = layout["title"]["text"]
     layout["xaxis"] = {"title": {"text": "step"}, "range": [0, scene.surfaces.steps], "zeroline": False}
-    layout["yaxis"] = _value_axis(_loss_values(scene, results)[0], log, ytitle)
+    layout["yaxis"] = _value_axis(_in_plot_values(scene, results, _loss_values(scene, results)[0]), log, ytitle)
     if idx is not None:
         layout.update(_animation_controls(scene.display, idx, 0.0, -0.18, 0.3))
     layout["meta"]["bottom"] = 118 if idx is not None else 60
@@ -839,7 +992,8 @@ def scene_figure(
         "range": [0, scene.surfaces.steps],
         "zeroline": False,
     }
-    layout["yaxis2"] = {"anchor": "x2", **_value_axis(_loss_values(scene, results)[0], log, ytitle)}
+    ys = _in_plot_values(scene, results, _loss_values(scene, results)[0])
+    layout["yaxis2"] = {"anchor": "x2", **_value_axis(ys, log, ytitle)}
     if idx is not None:
         layout.update(_animation_controls(scene.display, idx, 0.0, -0.1, 0.25))
     layout["meta"]["bottom"] = 118 if idx is not None else 60
@@ -917,9 +1071,16 @@ def surface3d_figure(scene: Scene, results: list[Result]) -> go.Figure:
         "title": {"text": f"{surf.title} in 3D", "x": 0.0, "xanchor": "left", "pad": {"l": 12}},
         "height": 640,
         "scene": {
-            "xaxis": {"title": {"text": "x"}, "range": [x0, x1]},
-            "yaxis": {"title": {"text": "y"}, "range": [y0, y1]},
-            "zaxis": {"title": {"text": ztitle}, "range": [zmin, zmax + 0.02 * (zmax - zmin + 1e-12)]},
+            "xaxis": {"title": {"text": "x"}, "range": [x0, x1], "exponentformat": "none"},
+            "yaxis": {"title": {"text": "y"}, "range": [y0, y1], "exponentformat": "none"},
+            # plain numbers (no "20k"), and the title on its own line under the tick labels' width
+            "zaxis": {
+                "title": {"text": ztitle},
+                "range": [zmin, zmax + 0.02 * (zmax - zmin + 1e-12)],
+                "exponentformat": "none",
+                "separatethousands": True,
+                "nticks": 6,
+            },
             "aspectmode": "manual",
             "aspectratio": {"x": 1.25, "y": 1.25 * (y1 - y0) / (x1 - x0), "z": 0.6},
             "camera": {"eye": {"x": -0.8, "y": -1.65, "z": 1.8}},  # from high up: valleys are trenches
@@ -1026,9 +1187,11 @@ def effective_lr_figure(scene: Scene, results: list[Result]) -> go.Figure:
 
 def results_table(scene: Scene, results: list[Result]) -> list[dict[str, Any]]:
     """One row per optimizer: label, final loss, distance to the nearest known minimum, the first
-    step with f - f* <= CONVERGENCE_TOL (f* the lowest known minimum value), divergence, steps run.
+    step with f - f* <= CONVERGENCE_TOL (f* the lowest known minimum value), how it ended, steps run.
 
-    Missing values (no known minimum, never within tolerance) are None.
+    Missing values (no known minimum, never within tolerance) are None.  A run that diverged has no
+    final loss (None: the last finite value before a blow-up says nothing about the optimizer) and
+    "diverged at step k"; one that ran off a surface unbounded below says so (`run_outcome`).
     """
     _check(scene, results)
     surf = _surface(scene)
@@ -1036,6 +1199,7 @@ def results_table(scene: Scene, results: list[Result]) -> list[dict[str, Any]]:
     mins = np.array([[p.x, p.y] for p in surf.minima]) if surf.minima else None
     rows = []
     for r, label in zip(results, scene.surfaces.labels()):
+        kind = run_outcome(surf.name, r)
         final = r.path[-1]
         dist = nearest = None
         if mins is not None:
@@ -1050,11 +1214,15 @@ def results_table(scene: Scene, results: list[Result]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "optimizer": label,
-                "final loss": float(r.loss[-1]),
+                "final loss": None if kind == "diverged" else float(r.loss[-1]),
                 "distance to nearest minimum": dist,
                 "nearest minimum": nearest,
                 f"first step with f − f* ≤ {CONVERGENCE_TOL:g}": first,
-                "diverged": f"diverged at step {r.diverged_at}" if r.diverged_at is not None else "",
+                "diverged": f"diverged at step {r.diverged_at}"
+                if kind == "diverged"
+                else ESCAPED_TEXT
+                if kind == "escaped"
+                else "",
                 "steps run": r.steps_done,
             }
         )

@@ -13,7 +13,7 @@ written per optimizer.  Each widget's value lives under its key in the session (
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -43,6 +43,19 @@ def log_grid(lo: float, hi: float) -> list[float]:
     return out
 
 
+def snap_lr(lr: float, lo: float, hi: float) -> float:
+    """A suggested learning rate rounded DOWN to two significant digits, within [lo, hi].
+
+    Not onto the 1-2-3-5 grid: its neighbours are up to 1.67x apart, and SGD's suggestion on the
+    bowl (1.7/L, `optviz.suggest_lr`) would land on 1/L at kappa = 10, 20, 100 (no zig-zag) or on
+    1.5/L elsewhere.  Two digits keep it within 10 % below the suggestion; the slider adds the
+    value to its options (`optviz.ui.state.options`).
+    """
+    e = math.floor(math.log10(lr)) - 1
+    v = float(f"{math.floor(lr / 10.0**e * (1 + 1e-9)) * 10.0**e:.2g}")
+    return min(max(v, lo), hi)
+
+
 def slider_kind(p: HParam | Param) -> str:
     """'bool', 'int', 'log', 'decay' or 'linear': the one place a registry entry becomes a widget kind.
 
@@ -66,32 +79,36 @@ def select_slider(label: str, key: str, grid: Sequence[Any], value: Any, **kw: A
     return st.select_slider(label, options(key, grid, ss[key]), key=key, format_func=fmt, **kw)
 
 
-def number_widget(label: str, key: str, p: HParam | Param, *, resolution: int = 1000) -> float:
-    """The widget of a registry number `p` under `key`, as a float (a bool as 0.0 / 1.0)."""
+def number_widget(label: str, key: str, p: HParam | Param, *, resolution: int = 1000, **kw: Any) -> float:
+    """The widget of a registry number `p` under `key`, as a float (a bool as 0.0 / 1.0).
+    kw: passed to the widget (on_change, args)."""
     kind = slider_kind(p)
     default(key, bool(p.default) if kind == "bool" else int(p.default) if kind == "int" else float(p.default))
     if kind == "bool":
-        return float(st.checkbox(label, key=key, help=p.help))
+        return float(st.checkbox(label, key=key, help=p.help, **kw))
     if kind == "int":
-        return float(st.number_input(label, int(p.min), int(p.max), key=key, step=1, help=p.help))
+        return float(st.number_input(label, int(p.min), int(p.max), key=key, step=1, help=p.help, **kw))
     if kind == "log":
-        return float(select_slider(label, key, log_grid(p.min, p.max), float(p.default), help=p.help))
+        return float(select_slider(label, key, log_grid(p.min, p.max), float(p.default), help=p.help, **kw))
     if kind == "decay":
-        return float(select_slider(label, key, [d for d in DECAYS if p.min <= d <= p.max], p.default, help=p.help))
+        grid = [d for d in DECAYS if p.min <= d <= p.max]
+        return float(select_slider(label, key, grid, p.default, help=p.help, **kw))
     step = (p.max - p.min) / resolution
-    return float(st.slider(label, float(p.min), float(p.max), key=key, step=step, help=p.help))
+    return float(st.slider(label, float(p.min), float(p.max), key=key, step=step, help=p.help, **kw))
 
 
 # ----------------------------------------------------------------------------- the optimizer slots
 
 
-def _on_add(prefix: str, max_slots: int) -> None:
+def _on_add(prefix: str, max_slots: int, suggest: Callable[[str], float | None] | None = None) -> None:
     if len(ss[f"{prefix}slots"]) >= max_slots:
         return
     uid = ss.get(f"_{prefix}next_uid", 0)
     ss[f"_{prefix}next_uid"] = uid + 1
     ss[f"{prefix}slots"] = [*ss[f"{prefix}slots"], uid]
-    seed_slot(prefix, uid, OptimizerSpec(ss.get(f"{prefix}add_choice") or "adam"))
+    name = ss.get(f"{prefix}add_choice") or "adam"
+    lr = suggest(name) if suggest is not None else None
+    seed_slot(prefix, uid, OptimizerSpec(name, (("lr", lr),) if lr is not None else ()))
 
 
 def _on_remove(prefix: str, uid: int) -> None:
@@ -107,7 +124,12 @@ def _color_bar(i: int) -> None:
 
 
 def optimizer_slots(
-    prefix: str, names: Sequence[str], max_slots: int, *, only_first: bool = False
+    prefix: str,
+    names: Sequence[str],
+    max_slots: int,
+    *,
+    only_first: bool = False,
+    suggest: Callable[[str], float | None] | None = None,
 ) -> list[OptimizerSpec]:
     """One expander per optimizer slot (ss[prefix + "slots"]), then Add; the optimizers they hold.
 
@@ -115,6 +137,7 @@ def optimizer_slots(
     trains (the MLP compares something else), the others are marked idle.  The expander's label
     stays fixed while its sliders move (a label holding the lr made Streamlit redraw it collapsed
     after every lr change, dropping the keyboard focus), and its key keeps it open across reruns.
+    suggest: the lr an added optimizer starts with (None from it: the registry's default).
     """
     slots = ss[f"{prefix}slots"]
     specs = []
@@ -149,7 +172,11 @@ def optimizer_slots(
     default(f"{prefix}add_choice", "adam")
     c1.selectbox("add an optimizer", names, key=f"{prefix}add_choice", format_func=lambda n: OPTIMIZERS[n].title)
     c2.button(
-        "Add", key=f"{prefix}add_btn", on_click=_on_add, args=(prefix, max_slots), disabled=len(slots) >= max_slots
+        "Add",
+        key=f"{prefix}add_btn",
+        on_click=_on_add,
+        args=(prefix, max_slots, suggest),
+        disabled=len(slots) >= max_slots,
     )
     return specs
 
@@ -171,7 +198,9 @@ def schedule_control(prefix: str, max_steps: int, fallback: Schedule) -> Schedul
     widgets, and the run keeps `fallback` (the last valid schedule) so the rest of the page draws.
     """
     name = st.selectbox("learning-rate schedule", SCHEDULE_NAMES, key=prefix)
-    st.latex(SCHEDULE_LATEX[name])
+    # inline math, not st.latex: KaTeX wraps inline math after a + or =, display math is cut off
+    # at the sidebar's edge
+    st.markdown(f"${SCHEDULE_LATEX[name]}$")
     params = SCHEDULE_PARAMS[name]
     kw: dict[str, Any] = {"name": name}
     texts: dict[str, str] = {}

@@ -10,6 +10,7 @@ is made only when it is clicked.  One headless Chromium per server renders PNG, 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -103,6 +104,7 @@ def export_panel(scene: Scene, results: Any) -> None:
 
         st.markdown("**Share this scene**")
         base = getattr(st.context, "url", "") or ""
-        st.code(base.split("?")[0] + "?" + "&".join(f"{k}={v}" for k, v in st.query_params.items()), language=None)
+        # percent-encoded (spaces, κ, ";"), so the link survives a chat client or an e-mail
+        st.code(base.split("?")[0] + "?" + urlencode(st.query_params.to_dict()), language=None)
         st.caption("The address holds the whole scene: copy it (button at the right) to share it.")
         st.file_uploader("Load a scene file", type=["json"], key="scene_upload", on_change=on_scene_upload)

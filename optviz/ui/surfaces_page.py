@@ -3,7 +3,7 @@
     page()       the whole page (app.py calls it when the view is "surfaces")
 
 Widgets -> SurfacesConfig + Display -> Scene -> `SURFACES.run` (cached per scene, display aside)
--> `SURFACES.figure` (cached per scene) -> st.plotly_chart.  A slider that does not change the
+-> `SURFACES.figure` -> `live_payload` (cached per scene) -> the live chart.  A slider that does not change the
 scene (the export's aspect, the PNG scale, a tab) reuses the cached figure.  A click on the
 main chart sets the start point (`_main_chart`, the one place the chart is drawn).
 """
@@ -20,6 +20,8 @@ import optviz
 from optviz import figures
 from optviz.api import MAX_STEPS, Result
 from optviz.config import MAX_OPTIMIZERS, Display, Scene, SurfacesConfig
+from optviz.figures.live import LivePayload, live_payload
+from optviz.figures.surfaces import ESCAPED_TEXT, rebounds, run_outcome
 from optviz.optimizers import OPTIMIZERS
 from optviz.ui.controls import (
     display_control,
@@ -29,8 +31,10 @@ from optviz.ui.controls import (
     schedule_control,
     select_slider,
     sidebar_top,
+    snap_lr,
 )
 from optviz.ui.export_panel import export_panel
+from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
 from optviz.ui.state import Group, default, hp_key, settle, ss, sync_url
 from optviz.views import SURFACES
@@ -38,6 +42,7 @@ from surfaces import SURFACES as SURFACE_REGISTRY
 
 _NOISE = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
 L2_GRID = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
+LIVE_HEIGHT = 760  # the plot (700 px, the view's figure) and the player's bar under it
 _TAGLINE = "watch deep-learning optimizers race over a loss surface: change any control and the paths update."
 
 
@@ -65,24 +70,59 @@ def _figure(scene_json: str, name: str | None = None) -> go.Figure:
 # ----------------------------------------------------------------------------- callbacks
 
 
+def _surface_params(surface: str) -> dict[str, float]:
+    """The surface's parameters as its widgets hold them (defaults for those not drawn yet)."""
+    surf = SURFACE_REGISTRY[surface]
+    return {p.name: float(ss.get(f"sp_{surface}_{p.name}", p.default)) for p in surf.params}
+
+
+def _suggest(surface: str, name: str, sp: dict[str, float]) -> float | None:
+    """`optviz.suggest_lr` for the page: rounded down to two significant digits (`snap_lr`)."""
+    lr = optviz.suggest_lr(surface, name, surface_params=sp)
+    if lr is None:
+        return None
+    spec = next(p for p in OPTIMIZERS[name].hparams if p.name == "lr")
+    return snap_lr(lr, spec.min, spec.max)
+
+
+def _resuggest(surface: str, sp: dict[str, float], only_changed_from: dict[str, float] | None = None) -> list[str]:
+    """Set every slot's lr to its suggestion on `surface` with parameters `sp`; with
+    `only_changed_from`, only the slots whose suggestion differs from the one at those parameters
+    (a new kappa changes SGD's and momentum's, not Adam's).  Returns "Title lr" per change."""
+    changed = []
+    for uid in ss.get("slots", []):
+        name = ss.get(f"o{uid}_name")
+        lr = _suggest(surface, name, sp) if name else None
+        if lr is None:
+            continue
+        if only_changed_from is not None and lr == _suggest(surface, name, only_changed_from):
+            continue
+        key = hp_key("", uid, name, "lr")
+        ss[key] = lr
+        changed.append(f"{OPTIMIZERS[name].title} {lr:g}")
+    return changed
+
+
 def _on_surface_change() -> None:
     surf = SURFACE_REGISTRY[ss["surface"]]
     ss["start_x"], ss["start_y"] = surf.start
     # Learning rates that suit one surface crawl or explode on another: suggest fresh ones (curvature
-    # at the start for GD and momentum, plot span for the adaptive methods), snapped down to the grid.
-    changed = []
-    for uid in ss.get("slots", []):
-        name = ss.get(f"o{uid}_name")
-        lr = optviz.suggest_lr(surf.name, name) if name else None
-        if lr is None:
-            continue
-        spec = next(p for p in OPTIMIZERS[name].hparams if p.name == "lr")
-        grid = [v for v in log_grid(spec.min, spec.max) if v <= lr * (1 + 1e-9)]
-        key = hp_key("", uid, name, "lr")
-        ss[key] = grid[-1] if grid else spec.min
-        changed.append(f"{OPTIMIZERS[name].title} {ss[key]:g}")
+    # at the start for GD and momentum, plot span for the adaptive methods).
+    changed = _resuggest(surf.name, _surface_params(surf.name))
+    ss["_sp_seen"] = _surface_params(surf.name)
     if changed:
         st.toast(f"Learning rates suggested for {surf.title}: " + ", ".join(changed), icon=":material/tune:")
+
+
+def _on_surface_param(surface: str) -> None:
+    """A surface parameter moved (the bowl's kappa): the curvature-based suggestions move with it,
+    so SGD keeps zig-zagging and converging at every kappa instead of bouncing or diverging."""
+    sp = _surface_params(surface)
+    before = ss.get("_sp_seen") or {p.name: p.default for p in SURFACE_REGISTRY[surface].params}
+    ss["_sp_seen"] = sp
+    changed = _resuggest(surface, sp, only_changed_from=before)
+    if changed:
+        st.toast("Learning rates suggested for the new curvature: " + ", ".join(changed), icon=":material/tune:")
 
 
 def _start_presets(surface: str) -> dict[str, tuple[float, float]]:
@@ -136,7 +176,13 @@ def _sidebar(good: Scene) -> tuple[list[Group], Display]:
         surf = SURFACE_REGISTRY[surface]
         # inline math: KaTeX may break a long formula after a + or =, display math would be cut off
         st.markdown(f"${surf.latex}$")
-        sp = {p.name: number_widget(p.label, f"sp_{surface}_{p.name}", p, resolution=200) for p in surf.params}
+        sp = {
+            p.name: number_widget(
+                p.label, f"sp_{surface}_{p.name}", p, resolution=200, on_change=_on_surface_param, args=(surface,)
+            )
+            for p in surf.params
+        }
+        ss["_sp_seen"] = dict(sp)
         groups.append(Group({"surface": surface, "surface_params": tuple(sp.items())}, st.empty()))
 
         st.header("Start", divider="gray")
@@ -188,7 +234,7 @@ def _sidebar(good: Scene) -> tuple[list[Group], Display]:
         groups.append(Group(run, st.empty()))
 
         st.header("Optimizers", divider="gray")
-        specs = optimizer_slots("", list(OPTIMIZERS), MAX_OPTIMIZERS)
+        specs = optimizer_slots("", list(OPTIMIZERS), MAX_OPTIMIZERS, suggest=lambda name: _suggest(surface, name, sp))
         groups.append(Group({"optimizers": tuple(specs)}, st.empty()))
 
         st.header("View", divider="gray")
@@ -199,55 +245,110 @@ def _sidebar(good: Scene) -> tuple[list[Group], Display]:
 # ----------------------------------------------------------------------------- the main area
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _live(scene_json: str) -> LivePayload:
+    """The main chart's payload: the view's figure without frames, split into the static part the
+    browser caches (contours, keyed by surface, parameters and theme) and compact float32 runs."""
+    scene = Scene.from_json(scene_json)
+    fig = SURFACES.figure(scene, _run(scene), animate=False)
+    return live_payload(fig, frames=scene.display.frames, fps=scene.display.fps)
+
+
 def _main_chart(scene: Scene, results: list[Result]) -> tuple[float, float] | None:
     """Draw the race (paths and loss) and return a point the user clicked on it since the last call.
 
-    The one place the main chart is drawn: a client-side chart that animates in the browser will
-    take its place here, with the same contract (draw; hand back a clicked point or None).
+    The one place the main chart is drawn: a client-side chart (`optviz.ui.live_chart`) that plays,
+    pauses, scrubs and moves the loss marker in the browser.  Per slider move the server sends only
+    the runs as float32 arrays; the contours go once per surface (`sent` remembers which).
     """
-    fig = _figure(scene.to_json())
-    st.plotly_chart(
-        fig,
-        key="main_chart",
-        on_select="rerun",
-        selection_mode="points",
-        theme=None,
-        config={
-            "displaylogo": False,
-            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
-            "toImageButtonOptions": {"format": "png", "scale": 2, "filename": f"optviz_{scene.surfaces.surface}"},
-        },
-    )
-    # A click on the chart's invisible grid trace is a start point; the selection persists over
-    # reruns, so only a point that differs from the last one counts.
-    grid = next(i for i, t in enumerate(fig.data) if (t.meta or {}).get("role") == "click_grid")
-    try:
-        points = list(ss["main_chart"]["selection"]["points"]) if ss.get("main_chart") else []
-    except (KeyError, TypeError):
-        points = []
-    hits = [p for p in points if p.get("curve_number", p.get("curveNumber")) == grid]
-    if not hits:
-        ss["_last_click"] = None
-        return None
-    xy = (float(hits[-1]["x"]), float(hits[-1]["y"]))
-    if xy == ss.get("_last_click"):
-        return None
-    ss["_last_click"] = xy
-    return xy
+    payload = _live(scene.to_json())
+    sent = ss.setdefault("_live_sent", set())
+    height = LIVE_HEIGHT + 20 * max(0, scene.display.font_size - 14)
+    return live_chart(payload, key="main_chart", height=height, sent=sent)
+
+
+_HATS = (
+    (r"\hat m_t", "m_t"),
+    (r"\hat v^{\max}_", r"v^{\max}_"),
+    (r"\hat v_t", "v_t"),
+    (r"/(1-\beta_2^t)", ""),
+)
+
+
+def formula(name: str, hyperparams: dict[str, float]) -> str:
+    """The LaTeX of the rule that runs with these hyperparameters: the registry's formula, or for
+    Adam-like rules with `bias_correction` off, the same without the correction (no hats, no
+    1 - beta^t: m and v are used as they are)."""
+    tex = OPTIMIZERS[name].latex
+    if "bias_correction" in hyperparams and not hyperparams["bias_correction"]:
+        tex = tex.replace(r"\quad\hat m_t = \frac{m_t}{1-\beta_1^t},\ \hat v_t = \frac{v_t}{1-\beta_2^t},", "")
+        for a, b in _HATS:
+            tex = tex.replace(a, b)
+        tex += r"\qquad\text{(bias correction off)}"
+    return tex
 
 
 def _update_rules(scene: Scene) -> None:
-    names = list(dict.fromkeys(o.name for o in scene.surfaces.optimizers))
-    for tab, name in zip(st.tabs([OPTIMIZERS[n].title for n in names]), names):
+    # one tab per optimizer and bias-correction setting: the formula shown is the one that runs
+    variants = list(
+        dict.fromkeys((o.name, bool(o.kwargs.get("bias_correction", 1))) for o in scene.surfaces.optimizers)
+    )
+    titles = [
+        OPTIMIZERS[n].title + ("" if on or len([v for v in variants if v[0] == n]) == 1 else " (no bias correction)")
+        for n, on in variants
+    ]
+    for tab, (name, on) in zip(st.tabs(titles), variants):
         opt = OPTIMIZERS[name]
+        hps = {"bias_correction": float(on)} if any(p.name == "bias_correction" for p in opt.hparams) else {}
         with tab:
-            st.latex(opt.latex)
-            lines = [f"- ${sym}$: {text}" for sym, text in opt.symbols.items()]
+            st.latex(formula(name, hps))
+            lines = [f"- ${sym}$: {text}" for sym, text in opt.symbols.items() if on or "hat" not in sym]
             for p in opt.hparams:
                 if p.symbol and not any(p.symbol == s for s in opt.symbols):
                     lines.append(f"- ${p.symbol}$ (`{p.name}`): {p.help}")
             st.markdown("\n".join(lines))
+            if not on:
+                st.caption(
+                    "Bias correction is off: m and v start at 0 and are used as they are, so the first steps "
+                    "are smaller than lr (m₁ = (1 − β₁) g₁) or larger (v₁ = (1 − β₂) g₁²)."
+                )
             st.caption(f"{opt.note}  Follows `{opt.follows}`.")
+
+
+_ADAPTIVE_NOTES = {
+    "adagrad": "AdaGrad's effective step only shrinks: it divides by the square root of the sum of all squared "
+    "gradients, which only grows.",
+    "rmsprop": "RMSProp's adapts and recovers: it divides by a moving average of g², which forgets old gradients.",
+    "adadelta": "AdaDelta's adapts and recovers, like RMSProp's, and needs no lr scale of its own.",
+    "adam": "Adam's adapts per coordinate like RMSProp's (times the momentum m).",
+}
+
+
+def effective_step_caption(names: list[str]) -> str:
+    """The caption under the effective-step chart, about the optimizers on the page only."""
+    seen = set(names)
+    parts = [text for key, text in _ADAPTIVE_NOTES.items() if key in seen or (key == "adam" and seen & _ADAM_LIKE)]
+    if not parts:
+        return "For SGD, momentum and Newton the ratio is the learning rate itself (times a momentum factor)."
+    return "  ".join(parts)
+
+
+_ADAM_LIKE = {"adam", "amsgrad", "adamw", "nadam", "radam", "adamax"}
+
+
+def rebound_note(scene: Scene, results: list[Result]) -> str:
+    """A sentence for each run whose loss climbed back by > 100x after its minimum (`rebounds`)."""
+    labels = scene.surfaces.labels()
+    found = rebounds(scene, results)
+    if not found:
+        return ""
+    runs = "; ".join(f"{labels[k]} from {lo:.1e} (step {i:,}) to {hi:.1e}" for k, lo, hi, i in found)
+    return (
+        f"The loss climbs back after converging: {runs}.  This is real, not a bug: near the minimum the "
+        "gradient vanishes, the running average v of g² decays with it, and the step lr·m/(√v + ε) grows back "
+        "to about lr, so the run is pushed out until the gradient balances it.  A smaller lr or a larger ε "
+        "lowers the level it settles at; AMSGrad's running maximum of v prevents it."
+    )
 
 
 def _tabs(scene: Scene, results: list[Result]) -> None:
@@ -265,10 +366,7 @@ def _tabs(scene: Scene, results: list[Result]) -> None:
         st.plotly_chart(_figure(scene.to_json(), "lr"), key="chart_lr", theme=None)
     with tab_eff:
         st.plotly_chart(_figure(scene.to_json(), "effective_lr"), key="chart_eff", theme=None)
-        st.caption(
-            "AdaGrad's effective step only shrinks (it divides by the sum of all squared gradients); "
-            "RMSProp's and Adam's adapt and recover."
-        )
+        st.caption(effective_step_caption([o.name for o in scene.surfaces.optimizers]))
 
 
 def page() -> None:
@@ -296,13 +394,28 @@ def page() -> None:
 
     surf = SURFACE_REGISTRY[scene.surfaces.surface]
     st.markdown(f"**{surf.title}.** {surf.note}")
+    if scene.display.caption:
+        st.caption(scene.display.caption)
     labels = scene.surfaces.labels()
-    diverged = [f"{lab} diverged at step {r.diverged_at}" for lab, r in zip(labels, results) if r.diverged_at]
+    kinds = [run_outcome(scene.surfaces.surface, r) for r in results]
+    diverged = [
+        f"{lab} diverged at step {r.diverged_at}" for lab, r, k in zip(labels, results, kinds) if k == "diverged"
+    ]
     if diverged:
         st.warning(
             "; ".join(diverged) + ".  Its path ends at a red ✕; try a smaller learning rate.",
             icon=":material/trending_up:",
         )
+    escaped = [lab for lab, k in zip(labels, kinds) if k == "escaped"]
+    if escaped:
+        st.info(
+            f"{', '.join(escaped)} {ESCAPED_TEXT}: it ran downhill off the plot (an arrow marks where), which on "
+            "this surface is the right move, not a blow-up.  The loss axis follows the runs still in the plot.",
+            icon=":material/south_east:",
+        )
+    note = rebound_note(scene, results)
+    if note:
+        st.info(note, icon=":material/info:")
     clicked = _main_chart(scene, results)
     ss["_timing"] = {"compute_s": t1 - t0, "figure_s": time.perf_counter() - t1}
     if clicked is not None:

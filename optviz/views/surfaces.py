@@ -54,7 +54,7 @@ class SurfacesView:
             out.append(
                 {
                     "optimizer": row["optimizer"],
-                    "final loss": f"{row['final loss']:.4g}",
+                    "final loss": "—" if row["final loss"] is None else f"{row['final loss']:.4g}",
                     "distance to nearest minimum": f"{dist:.3g} to {row['nearest minimum']}"
                     if has_min
                     else "no minimum",
