@@ -102,8 +102,12 @@ def test_the_default_mlp_page(warm_mlp) -> None:
     scene = _scene(at)
     assert scene.view == "mlp" and scene.mlp == MLPConfig()
     assert not any(k.startswith("m_") for k in at.query_params)  # the short address ?view=mlp
+    # the decision boundary plays in the browser (the live chart), the curves are a plotly chart below it
+    (live,) = [c for c in at.get("bidi_component") if c.proto.component_name == "optviz.live_chart"]
+    dynamic = json.loads(live.proto.json)["dynamic"]
+    assert dynamic["kind"] == "mlp" and len(dynamic["panels"]) == 3
     titles = [_key(c) for c in at.get("plotly_chart")]
-    assert titles[0].startswith("decision boundary") and titles[1].startswith("training and validation")
+    assert titles[0].startswith("training and validation")
     assert at.session_state["mlp_tab"] == "Training"
     assert any(m.value.startswith("**optimizers from one init.**") for m in at.markdown)  # the defaults' preset
 
@@ -139,7 +143,8 @@ def test_every_tab_draws(warm_mlp) -> None:
         at.run()
         _ok(at)
         titles = [_key(c) for c in at.get("plotly_chart")]
-        assert len(titles) >= len([f for f in figs if f != "lr"]), (tab, titles)
+        live = [c for c in at.get("bidi_component") if c.proto.component_name == "optviz.live_chart"]
+        assert len(titles) + len(live) >= len([f for f in figs if f != "lr"]), (tab, titles)
         if tab == "Gradients":
             assert [m.label for m in at.metric][0].startswith("relative error")
             assert float(at.metric[0].value) < 1e-7
@@ -222,7 +227,9 @@ def test_buttons_add_and_remove(warm_mlp) -> None:
     at.run()
     _ok(at)
     assert [o.name for o in _scene(at).mlp.optimizers] == ["adam", "sgd", "momentum", "rmsprop"]
-    assert len(_charts(at)) == 2
+    assert len(_charts(at)) == 1  # the curves; the boundary is the live chart
+    (live,) = [c for c in at.get("bidi_component") if c.proto.component_name == "optviz.live_chart"]
+    assert len(json.loads(live.proto.json)["dynamic"]["panels"]) == 4
     first = at.session_state["mlp_slots"][0]
     at.button(key=f"mlp_o{first}_remove").click()
     at.run()

@@ -13,9 +13,11 @@ so the default MLP page has the short address `?view=mlp`.  Version-1 scene file
 
 What is compared side by side (`compare`, see COMPARISONS): the optimizers of the list, all
 from the same init; or, for the first optimizer, batch size full / k / 1 (C1), init schemes
-(C18-C20), activations (C22), losses (C16), batch norm off / on (C26), dropout off / on (C27),
-no penalty / L2 / AdamW's decoupled weight decay (C29), clipping off / on (C23), constant lr /
-a schedule (C17).
+(C18-C20), the six LeCun / Xavier / He x normal / uniform schemes (C20), activations (C22),
+losses (C16), batch norm off / on (C26), dropout off / on (C27), no penalty / L2 (`l2`) / AdamW's
+decoupled weight decay (`weight_decay`, its own value) (C29), clipping off / on (C23), constant
+lr / a schedule (C17), standardise off / on (C24), and vanishing / healthy / exploding gradients
+(sigmoid, ReLU with He, ReLU with N(0, 1); C21).
 """
 
 from __future__ import annotations
@@ -52,13 +54,22 @@ COMPARISONS: dict[str, tuple[str, str]] = {
     "optimizers": ("optimizers", "every optimizer of the list, all from the same initial weights"),
     "batch_size": ("batch size", "the first optimizer with full batch, mini-batches of k, and batch size 1"),
     "init": ("init schemes", "zeros, N(0, 0.01²), N(0, 1), the scheme recommended for the activation, and yours"),
+    "schemes": ("LeCun / Xavier / He", "the six schemes LeCun, Xavier and He, each normal and uniform"),
     "activation": ("activations", "sigmoid, tanh, ReLU, Leaky ReLU and GELU"),
     "loss": ("losses", "softmax cross-entropy and the multiclass SVM (hinge) loss"),
     "batch_norm": ("batch norm off / on", "the same training without and with batch normalisation"),
     "dropout": ("dropout off / on", "without dropout and with your rate (0.5 if it is 0)"),
-    "l2": ("L2 vs AdamW", "no penalty, the L2 penalty λ (0.01 if it is 0), and for Adam AdamW's weight decay λ"),
+    "l2": (
+        "L2 vs AdamW",
+        "no penalty, the L2 penalty λ (0.01 if it is 0), and for Adam AdamW's decoupled weight decay (its own λ)",
+    ),
     "clip": ("clipping off / on", "without and with gradient clipping (max norm 1 if clipping is off)"),
     "schedule": ("lr schedule", "constant lr against your schedule (a step decay if it is constant)"),
+    "standardize": ("standardise off / on", "the raw inputs against standardised ones (mean 0, std 1 per feature)"),
+    "gradients": (
+        "vanishing / exploding",
+        "sigmoid with your init (vanishing), ReLU with He (healthy), ReLU with N(0, 1) (exploding)",
+    ),
 }
 
 # The figures of the page; `figure` picks the one a scene file exports.  Tab -> its figures.
@@ -71,6 +82,8 @@ FIGURE_TITLES = {
     "interpolation": "the loss from init to the final point",
     "activations": "activation histograms at init",
     "gradients": "gradient norm per layer",
+    "units": "hidden units' weights over training",
+    "activation_functions": "the activation functions and their derivatives",
     "gradient_check": "gradient check",
     "data": "the data",
     "one_hot": "one-hot targets",
@@ -79,8 +92,8 @@ FIGURES = tuple(FIGURE_TITLES)
 TABS: dict[str, tuple[str, ...]] = {
     "Training": ("boundary", "curves", "lr"),
     "Landscape": ("landscape", "slices", "interpolation"),
-    "Initialisation": ("activations",),
-    "Gradients": ("gradients", "gradient_check"),
+    "Initialisation": ("activations", "units"),
+    "Gradients": ("gradients", "gradient_check", "activation_functions"),
     "Data": ("data", "one_hot"),
 }
 TAB_OF_FIGURE = {f: tab for tab, figs in TABS.items() for f in figs}
@@ -157,12 +170,16 @@ class MLPConfig:
     Data: dataset, n points, noise, classes (blobs only), data_seed (points and split), shift and
     scale (inputs become x * scale + shift), standardize (fitted on the training part),
     val_fraction (0: no validation set).
-    Network: hidden widths, activation, init, loss, dropout, batch_norm, l2 (penalty in the loss).
+    Network: hidden widths, activation, init, loss, dropout, batch_norm, l2 (penalty in the loss),
+    weight_decay (AdamW's decoupled decay in the L2 vs AdamW comparison: its own λ, because the
+    two act on different scales: L2's λ enters the gradient that Adam divides by √v, AdamW's
+    shrinks θ by lr·λ each step (Loshchilov & Hutter 2019)).
     Training: batch_size (None = full batch, k, or 1), steps, schedule, clip_norm (None = off),
     patience (early stopping on the validation loss; None = off), seed (the initial weights,
     batch order and dropout masks: the same for every compared run), optimizers.
     View: compare (what the panels vary), directions of the landscape plane, probe (the network
-    of the activation histograms), figure (the one a scene file exports).
+    of the activation histograms), check_step (h of the gradient check: 1e-5 passes, a far too
+    small or large h fails it, C14), figure (the one a scene file exports).
     """
 
     dataset: str = "moons"
@@ -181,6 +198,7 @@ class MLPConfig:
     dropout: float = 0.0
     batch_norm: bool = False
     l2: float = 0.0
+    weight_decay: float = 0.1
     batch_size: int | None = None
     steps: int = 500
     schedule: Schedule = field(default_factory=Schedule)
@@ -191,6 +209,7 @@ class MLPConfig:
     compare: str = "optimizers"
     directions: str = "pca"
     probe: str = "lecture"
+    check_step: float = 1e-5
     figure: str = "boundary"
 
     def __post_init__(self) -> None:
@@ -211,6 +230,7 @@ class MLPConfig:
         put(self, "dropout", check_number("dropout", self.dropout, 0.0, 0.9))
         put(self, "batch_norm", check_flag("batch_norm", self.batch_norm))
         put(self, "l2", check_number("l2", self.l2, 0.0, 10.0))
+        put(self, "weight_decay", check_number("weight_decay", self.weight_decay, 0.0, 1.0))
         batch = None if is_off(self.batch_size) else check_whole("batch_size", self.batch_size, 1, 5000)
         put(self, "batch_size", batch)
         put(self, "steps", check_whole("steps", self.steps, 1, MAX_MLP_STEPS))
@@ -227,6 +247,7 @@ class MLPConfig:
         check_choice("compare", self.compare, COMPARISONS)
         check_choice("directions", self.directions, DIRECTIONS)
         check_choice("probe", self.probe, PROBE_TITLES)
+        put(self, "check_step", check_number("check_step", self.check_step, 1e-10, 1e-1))
         check_choice("figure", self.figure, FIGURES)
         self._check_combination()
 
@@ -250,6 +271,8 @@ class MLPConfig:
             raise ValueError("random local search compares losses of two points: use it without batch norm and dropout")
         if self.compare == "l2" and first == "random_local_search":
             raise ValueError("the L2 comparison needs a gradient optimizer first in the list")
+        if self.compare == "gradients" and first == "random_local_search":
+            raise ValueError("the gradient comparison needs a gradient optimizer first in the list")
 
     def runs_optimizers(self) -> tuple[OptimizerSpec, ...]:
         """The optimizers that train: the whole list, or only the first when something else is compared."""
@@ -450,9 +473,10 @@ PRESETS: dict[str, tuple[dict[str, Any], str]] = {
         "Training stops 200 steps after the lowest validation loss (the star) (C28).",
     ),
     "L2 penalty vs AdamW": (
-        {**_OVERFIT, "compare": "l2", "l2": 0.01, "optimizers": ("adam:lr=0.003",)},
-        "Adam with the L2 penalty in the loss against AdamW's decoupled weight decay at the same λ: "
-        "not the same thing (Loshchilov & Hutter 2019) (C29).",
+        {**_OVERFIT, "compare": "l2", "l2": 0.01, "weight_decay": 1.0, "optimizers": ("adam:lr=0.03",)},
+        "Adam with no penalty overfits (validation loss up, ‖θ‖ grows); the L2 penalty λ = 0.01 in the loss "
+        "and AdamW's decoupled decay λ = 1 both hold ‖θ‖ and the validation loss down: two settings, two "
+        "scales (Loshchilov & Hutter 2019) (C29).",
     ),
     "learning-rate schedule": (
         {

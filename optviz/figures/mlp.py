@@ -25,6 +25,7 @@ the list, so a comparison has the same colour per optimizer in every figure of b
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,13 +41,20 @@ from optviz.mlp.data import one_hot
 from optviz.mlp.landscape import Landscape, Slice1D
 from optviz.mlp.model import ACTIVATION_TITLES, INIT_TITLES, ActivationStats
 from optviz.mlp.train import GradientCheck, MLPResult, decision_frames
-from optviz.runs.mlp import MLPRun, parts_for
+from optviz.runs.mlp import MLPRun, distinct_units, parts_for, unit_weights, weight_norms
 from optviz.validate import check_choice
 
 # Classes: their own colours and marker symbols (shape too, for readers who cannot tell colours apart).
 CLASS_COLORS: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
 CLASS_SYMBOLS: tuple[str, ...] = ("circle", "x", "diamond", "triangle-up")
 CONTOUR_SCALE = THEMES["light"]["contour"]  # the surfaces view's light bands
+# The MLP landscape spans its colour range over 1-3 decades of loss: the surfaces' pale bands
+# washed out on a projector, so here white to a dark slate (still behind the Okabe-Ito paths).
+LANDSCAPE_SCALES: dict[str, list[list[Any]]] = {
+    "light": [[0.0, "#FFFFFF"], [0.35, "#C9D2DF"], [0.7, "#8593A8"], [1.0, "#3E4A5E"]],
+    "dark": [[0.0, "#0E1117"], [0.35, "#26303F"], [0.7, "#4B5870"], [1.0, "#8A97AD"]],
+    "print": [[0.0, "#FFFFFF"], [1.0, "#8C8C8C"]],
+}
 MAX_POINTS = 2000  # points per curve after thinning
 CONF_LEVELS = 50  # confidence shades per class in the decision map (uint8: classes * 50 <= 200)
 LOG_FLOOR = 1e-12
@@ -169,6 +177,7 @@ def one_hot_figure(X: np.ndarray, y: np.ndarray, n_classes: int | None = None, r
             xgap=2,
             ygap=2,
             hovertemplate="%{y}<br>%{x}: %{z:.0f}<extra></extra>",
+            meta={"role": "one_hot"},
         )
     )
     fig.update_yaxes(autorange="reversed", title="input (x₁, x₂) → label")
@@ -343,8 +352,20 @@ def _animation_controls(fig: go.Figure, names: list[str], prefix: str) -> None:
 # --------------------------------------------------------------------------- curves
 
 
-def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = True) -> go.Figure:
+def loss_curves_figure(
+    results: MLPResult | Sequence[MLPResult],
+    log_y: bool = True,
+    *,
+    weight_norm: bool = False,
+    epochs: bool = False,
+    own_axes: bool = False,
+) -> go.Figure:
     """Loss (left) and accuracy (right) over steps: training solid, validation dotted.
+
+    weight_norm: a third panel with ‖W‖ over training, from the recorded parameters (C29).
+    epochs: a panel of the loss over epochs (examples seen / training points) beside the one over
+    steps: batch size 1 takes 100 steps where full batch takes 1 (C1).  own_axes: each run's
+    loss in its own panel with its own y axis (losses of different kinds, C16).
 
     The training curve is the data loss (without the L2 penalty), the same quantity as the
     validation loss.  A star marks each run's lowest validation loss and a dotted vertical line
@@ -360,13 +381,48 @@ def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = T
         v = np.minimum(np.asarray(v, dtype=np.float64), cap)
         return np.maximum(v, LOG_FLOOR) if log_y else v
 
-    fig = make_subplots(1, 2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.1)
+    loss_titles = [f"loss: {r.label}" for r in runs] if own_axes else ["loss"]
+    titles = [*loss_titles, *(["loss over epochs"] if epochs else []), "accuracy"]
+    titles += ["weight norm ‖W‖"] if weight_norm else []
+    n_cols = len(titles)
+    acc_col = len(loss_titles) + (2 if epochs else 1)
+    fig = make_subplots(1, n_cols, subplot_titles=titles, horizontal_spacing=0.3 / n_cols)
     for k, r in enumerate(runs):
         color = color_for(k)
         idx = _thin(len(r.step))
         x = r.step[idx]
+        loss_col = k + 1 if own_axes else 1
         train_loss = shown(r.data_loss[idx])
         common = {"legendgroup": str(k), "line": {"color": color}}
+        if epochs:
+            per_epoch = min(r.batch_size, r.X.shape[0]) / r.X.shape[0]
+            fig.add_trace(
+                go.Scatter(
+                    x=_f4(x * per_epoch),
+                    y=_f4(train_loss),
+                    name=f"{r.label} train (epochs)",
+                    mode="lines",
+                    showlegend=False,
+                    **common,
+                    hovertemplate="epoch %{x:.2f}<br>train loss %{y:.4g}<extra></extra>",
+                ),
+                1,
+                len(loss_titles) + 1,
+            )
+        if weight_norm:
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=_f4(weight_norms(r)[idx]),
+                    name=f"{r.label} ‖W‖",
+                    mode="lines",
+                    showlegend=False,
+                    **common,
+                    hovertemplate="step %{x}<br>‖W‖ %{y:.3g}<extra></extra>",
+                ),
+                1,
+                n_cols,
+            )
         fig.add_trace(
             go.Scatter(
                 x=x,
@@ -378,7 +434,7 @@ def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = T
                 hovertemplate="step %{x}<br>train loss %{customdata:.4g}<extra></extra>",
             ),
             1,
-            1,
+            loss_col,
         )
         fig.add_trace(
             go.Scatter(
@@ -391,7 +447,7 @@ def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = T
                 hovertemplate="step %{x}<br>train accuracy %{y:.1%}<extra></extra>",
             ),
             1,
-            2,
+            acc_col,
         )
         if r.val_loss is not None:
             val = {"legendgroup": str(k), "line": {"color": color, "dash": "dot", "width": 2}}
@@ -407,7 +463,7 @@ def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = T
                     hovertemplate="step %{x}<br>validation loss %{customdata:.4g}<extra></extra>",
                 ),
                 1,
-                1,
+                loss_col,
             )
             fig.add_trace(
                 go.Scatter(
@@ -420,7 +476,7 @@ def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = T
                     hovertemplate="step %{x}<br>validation accuracy %{y:.1%}<extra></extra>",
                 ),
                 1,
-                2,
+                acc_col,
             )
             if r.best_step is not None:
                 b = r.row_of(r.best_step)
@@ -437,10 +493,10 @@ def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = T
                         hovertemplate=f"lowest validation loss at step {r.best_step}{stop}<extra></extra>",
                     ),
                     1,
-                    1,
+                    loss_col,
                 )
         if r.stopped_at is not None:
-            for col in (1, 2):
+            for col in (loss_col, acc_col):
                 fig.add_vline(x=r.stopped_at, line={"color": color, "dash": "dot", "width": 1.5}, row=1, col=col)
             fig.add_annotation(
                 x=r.stopped_at,
@@ -452,7 +508,7 @@ def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = T
                 xanchor="right",
                 yanchor="top",
                 row=1,
-                col=1,
+                col=loss_col,
             )
         if r.diverged_at is not None:
             fig.add_trace(
@@ -467,28 +523,48 @@ def loss_curves_figure(results: MLPResult | Sequence[MLPResult], log_y: bool = T
                     hovertemplate=f"diverged at step {r.diverged_at} (loss {r.data_loss[-1]:.3g})<extra></extra>",
                 ),
                 1,
-                1,
+                loss_col,
             )
     fig.update_xaxes(title="step")
-    fig.update_yaxes(type="log" if log_y else "linear", title="loss", row=1, col=1)
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="accuracy", row=1, col=2)
+    for col in range(1, len(loss_titles) + (2 if epochs else 1)):
+        fig.update_yaxes(type="log" if log_y else "linear", title="loss" if col == 1 else "", row=1, col=col)
+    if epochs:
+        fig.update_xaxes(title="epoch (examples seen / training points)", row=1, col=len(loss_titles) + 1)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="accuracy", row=1, col=acc_col)
     return _base_layout(fig, "training and validation curves", 440)
 
 
-def grad_norm_figure(results: MLPResult | Sequence[MLPResult]) -> go.Figure:
-    """||dLoss/dW_l|| per layer over the steps, one panel per run (log scale; C21).
+# Layers get their own colours, input side to output side (never shades of one hue: a light
+# layer-1 curve disappeared against the grid), distinct from each other on light and dark paper.
+LAYER_COLORS: tuple[str, ...] = ("#0072B2", "#009E73", "#E69F00", "#D55E00", "#CC79A7", "#56B4E9")
+RATIO_FLOOR = 1e-2  # the 100x line of the ratio panel
 
-    Layer colours run light (input side) to dark (output side): in a deep sigmoid net the
-    first layers' curves sit orders of magnitude below the last one's (vanishing gradients).
+
+def grad_norm_figure(results: MLPResult | Sequence[MLPResult], ratio: bool = False) -> go.Figure:
+    """||dLoss/dW_l|| per layer over the steps (top) and, with `ratio`, the first layer's over the
+    last layer's (bottom), one column per run, log scales (C21).
+
+    Layers have distinct colours (LAYER_COLORS).  The ratio panel has lines at 1 (level layers)
+    and 1/100: a vanishing net's ratio stays below 1/100 for the whole run; an exploding one
+    shows its norms orders of magnitude above the others' and ends at a red x.
     """
     runs = _as_list(results, MLPResult)
     n = len(runs)
-    fig = make_subplots(1, n, subplot_titles=[r.label for r in runs], shared_yaxes=True, horizontal_spacing=0.04)
+    rows = 2 if ratio else 1
+    fig = make_subplots(
+        rows,
+        n,
+        subplot_titles=[r.label for r in runs] + [""] * n * (rows - 1),
+        shared_yaxes=False,  # an exploding run's 1e100 would flatten the others' curves into one line
+        shared_xaxes=False,
+        horizontal_spacing=0.04,
+        vertical_spacing=0.12,
+        row_heights=[0.62, 0.38] if ratio else None,
+    )
     for k, r in enumerate(runs):
         L = r.grad_norm.shape[1]
         idx = _thin(r.grad_norm.shape[0])
         for l in range(L):
-            shade = 0.7 * (1.0 - l / max(L - 1, 1))
             fig.add_trace(
                 go.Scatter(
                     x=idx + 1,
@@ -497,16 +573,132 @@ def grad_norm_figure(results: MLPResult | Sequence[MLPResult]) -> go.Figure:
                     name=f"layer {l + 1}" + (" (output)" if l == L - 1 else ""),
                     legendgroup=f"layer{l}",
                     showlegend=k == 0,
-                    line={"color": _mix(color_for(k), shade), "width": 2},
+                    line={"color": LAYER_COLORS[l % len(LAYER_COLORS)], "width": 2},
                     hovertemplate=f"layer {l + 1}<br>step %{{x}}<br>‖∂L/∂W‖ = %{{y:.3g}}<extra></extra>",
                 ),
                 1,
                 k + 1,
             )
-    fig.update_xaxes(title="step")
+        if not ratio:
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = r.grad_norm[idx, 0] / r.grad_norm[idx, L - 1]
+        fig.add_trace(
+            go.Scatter(
+                x=idx + 1,
+                y=_f4(np.clip(np.nan_to_num(q, nan=1.0), LOG_FLOOR, 1e12)),
+                mode="lines",
+                name="layer 1 / output layer",
+                legendgroup="ratio",
+                showlegend=k == 0,
+                line={"color": "#5B6272", "width": 2},
+                hovertemplate="step %{x}<br>‖∂L/∂W₁‖ / ‖∂L/∂W_out‖ = %{y:.3g}<extra></extra>",
+            ),
+            2,
+            k + 1,
+        )
+        for level, dash in ((1.0, "dot"), (RATIO_FLOOR, "dash")):
+            fig.add_hline(y=level, line={"color": "#A0A6B2", "dash": dash, "width": 1}, row=2, col=k + 1)
+        if r.diverged_at is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[r.diverged_at],
+                    y=[float(np.nanmax(r.grad_norm[-1])) if r.grad_norm.size else 1.0],
+                    mode="markers",
+                    name="diverged",
+                    showlegend=False,
+                    marker={"symbol": "x", "size": 14, "color": DIVERGED_COLOR},
+                    hovertemplate=f"diverged at step {r.diverged_at}<extra></extra>",
+                ),
+                1,
+                k + 1,
+            )
+    fig.update_xaxes(title="step", row=rows)
     fig.update_yaxes(type="log")
-    fig.update_yaxes(title="gradient norm ‖∂L/∂W‖", col=1)
+    fig.update_yaxes(title="‖∂L/∂W‖", row=1, col=1)
+    if ratio:
+        fig.update_yaxes(title="layer 1 / output", row=2, col=1)
+        return _base_layout(fig, "gradient norm per layer, and the first layer's over the last one's", 560)
     return _base_layout(fig, "gradient norm per layer", 420)
+
+
+def unit_weights_figure(results: MLPResult | Sequence[MLPResult], layer: int = 0, max_units: int = 16) -> go.Figure:
+    """Each hidden unit's incoming weight from x₁ in layer `layer` over training, one panel per run (C18).
+
+    After a zeros init every unit of a layer gets the same gradient and stays the same: the panel
+    shows one line (all units on top of each other), and its title counts the distinct units.
+    """
+    runs = _as_list(results, MLPResult)
+    n = len(runs)
+    titles = [f"{r.label}: {distinct_units(r, layer)} distinct of {r.net.hidden[layer]}" for r in runs]
+    fig = make_subplots(1, n, subplot_titles=titles, shared_yaxes=False, horizontal_spacing=0.05)
+    for k, r in enumerate(runs):
+        u = unit_weights(r, layer)
+        idx = _thin(u.shape[0], 400)
+        x = r.step[idx]
+        for j in range(min(u.shape[1], max_units)):
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=_f4(u[idx, j, 0]),
+                    mode="lines",
+                    name=f"unit {j + 1}",
+                    legendgroup=f"unit{j}",
+                    showlegend=False,
+                    line={"color": COLORS[j % len(COLORS)], "width": 1.6},
+                    hovertemplate=f"unit {j + 1}<br>step %{{x}}<br>w = %{{y:.4g}}<extra></extra>",
+                ),
+                1,
+                k + 1,
+            )
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(title=f"layer {layer + 1}: weight from x₁, one line per unit", col=1)
+    return _base_layout(fig, f"hidden units of layer {layer + 1} over training", 440)
+
+
+def _act(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(f(z), f'(z)) of an activation, as `optviz.mlp.model` computes them (GELU: the erf form)."""
+    if name == "sigmoid":
+        a = 1.0 / (1.0 + np.exp(-z))
+        return a, a * (1.0 - a)
+    if name == "tanh":
+        a = np.tanh(z)
+        return a, 1.0 - a * a
+    if name == "relu":
+        return np.maximum(z, 0.0), (z > 0).astype(float)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, 0.01 * z), np.where(z > 0, 1.0, 0.01)
+    cdf = 0.5 * (1.0 + np.vectorize(math.erf)(z / math.sqrt(2.0)))
+    pdf = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    return z * cdf, cdf + z * pdf
+
+
+def activation_functions_figure(names: Sequence[str]) -> go.Figure:
+    """f(z) (left) and f'(z) (right) of the activations: sigmoid's slope is at most 1/4, tanh's 1,
+    ReLU's 0 or 1 (C21, C22)."""
+    z = np.linspace(-5.0, 5.0, 401)
+    fig = make_subplots(1, 2, subplot_titles=("activation f(z)", "derivative f′(z)"), horizontal_spacing=0.1)
+    for k, name in enumerate(dict.fromkeys(names)):
+        a, d = _act(name, z)
+        for col, v in ((1, a), (2, d)):
+            fig.add_trace(
+                go.Scatter(
+                    x=_f4(z),
+                    y=_f4(v),
+                    mode="lines",
+                    name=ACTIVATION_TITLES.get(name, name),
+                    legendgroup=name,
+                    showlegend=col == 1,
+                    line={"color": color_for(k), "width": 2.5},
+                ),
+                1,
+                col,
+            )
+    fig.add_hline(y=0.25, line={"color": "#A0A6B2", "dash": "dot", "width": 1}, row=1, col=2)
+    fig.update_xaxes(title="z")
+    fig.update_yaxes(range=[-1.2, 3.0], row=1, col=1)
+    fig.update_yaxes(range=[-0.1, 1.15], row=1, col=2)
+    return _base_layout(fig, "activation functions and their derivatives", 420)
 
 
 def lr_figure(results: MLPResult | Sequence[MLPResult]) -> go.Figure:
@@ -537,15 +729,17 @@ def landscape_figure(ls: Landscape, log: bool = True) -> go.Figure:
             x=_f4(ls.alphas),
             y=_f4(ls.betas),
             z=_f4(z),
-            colorscale=CONTOUR_SCALE,
+            colorscale=LANDSCAPE_SCALES["light"],
             ncontours=24,
             contours={"coloring": "fill", "showlines": True},
             line={"width": 0.6, "color": "rgba(60, 70, 90, 0.35)"},
             colorbar={"title": {"text": "log₁₀ loss" if log else "loss"}, "thickness": 14},
             hovertemplate="a=%{x:.3g}, b=%{y:.3g}<br>" + ("log₁₀ loss" if log else "loss") + " %{z:.3f}<extra></extra>",
             name="loss",
+            meta={"role": "landscape"},
         )
     )
+    starts = [p[0] for p in ls.paths]
     for k, (path, pl, label) in enumerate(zip(ls.paths, ls.path_loss, ls.labels)):
         color = color_for(k)
         idx = _thin(len(path))
@@ -561,6 +755,8 @@ def landscape_figure(ls: Landscape, log: bool = True) -> go.Figure:
                 hovertemplate="row %{customdata[0]:.0f}<br>loss %{customdata[1]:.4g}<extra>" + label + "</extra>",
             )
         )
+        # Runs from one init share their start: rings of growing size keep every start visible.
+        same_start = sum(1 for q in starts[:k] if np.allclose(q, path[0], atol=1e-9))
         fig.add_trace(
             go.Scatter(
                 x=_f4(path[[0, -1], 0]),
@@ -569,10 +765,10 @@ def landscape_figure(ls: Landscape, log: bool = True) -> go.Figure:
                 legendgroup=str(k),
                 showlegend=False,
                 marker={
-                    "symbol": ["circle", "star"],
-                    "size": [9, 15],
+                    "symbol": ["circle-open", "star"],
+                    "size": [10 + 7 * same_start, 15],
                     "color": color,
-                    "line": {"width": 1, "color": "white"},
+                    "line": {"width": [2.5, 1], "color": [color, "white"]},
                 },
                 hoverinfo="skip",
             )
@@ -717,8 +913,11 @@ def gradient_check_figure(check: GradientCheck) -> go.Figure:
 def scene_title(s: MLPConfig) -> str:
     """'two moons · 16-16 tanh · Xavier normal': the context line of a figure's title."""
     net = "-".join(map(str, s.hidden)) + f" {ACTIVATION_TITLES[s.activation]}"
+    net = "-".join(map(str, s.hidden)) + (
+        "" if s.compare in ("activation", "gradients") else f" {ACTIVATION_TITLES[s.activation]}"
+    )
     parts = [DATASET_TITLES[s.dataset], net]
-    if s.compare != "init":
+    if s.compare not in ("init", "schemes", "gradients"):
         parts.append(INIT_TITLES[s.init])
     return " · ".join(parts)
 
@@ -759,11 +958,24 @@ def mlp_figure(
             resolution=DECISION_RESOLUTION,
         )
     elif name == "curves":
-        fig = loss_curves_figure(results, log_y=d.log_loss)
+        fig = loss_curves_figure(
+            results,
+            log_y=d.log_loss,
+            weight_norm=s.compare == "l2",
+            epochs=s.compare == "batch_size",
+            own_axes=s.compare == "loss",
+        )
+    elif name == "units":
+        fig = unit_weights_figure(results)
+    elif name == "activation_functions":
+        acts = [s.activation] if s.compare not in ("activation", "gradients") else ["sigmoid", "tanh", "relu"]
+        if s.compare == "activation":
+            acts = list(ACTIVATION_TITLES)
+        fig = activation_functions_figure(acts)
     elif name == "lr":
         fig = lr_figure(results)
     elif name == "gradients":
-        fig = grad_norm_figure(results)
+        fig = grad_norm_figure(results, ratio=True)
     elif name == "data":
         fig = data_figure(run.data.X, run.data.y, run.data.X_val, run.data.y_val, title=_data_title(run))
     elif name == "data_raw":
@@ -794,7 +1006,32 @@ def mlp_figure(
     fig.update_layout(meta=meta)
     if height is not None:
         fig.update_layout(height=height)
-    return apply_display(fig, d)
+    return _themed(apply_display(fig, d), d)
+
+
+def _themed(fig: Any, d: Any) -> Any:
+    """What `apply_display` leaves to each view: subplot titles at the display's font size, and
+    the MLP's own colour blocks (landscape, one-hot cells, white marker rims) in the theme's colours."""
+    th = THEMES[d.theme]
+    # the frames rewrite the annotations (a boundary's accuracy corners): theme them alike, or the
+    # titles would change size while the animation plays (and the exporter could not tell them apart)
+    for layout in (fig.layout, *(fr.layout for fr in fig.frames or ())):
+        for a in layout.annotations or ():
+            if a.name != "note" and a.xref == "paper" and a.yref == "paper" and a.showarrow is False:
+                a.font = {"size": d.font_size, "color": th["ink"]}
+    for tr in fig.data:
+        meta = tr.meta if isinstance(tr.meta, dict) else {}
+        if meta.get("role") == "landscape":
+            tr.colorscale = LANDSCAPE_SCALES[d.theme]
+        elif tr.type == "heatmap" and meta.get("role") == "one_hot":
+            tr.colorscale = [[0.0, th["plot"]], [1.0, COLORS[0]]]
+        if tr.type == "scatter" and tr.marker is not None and tr.marker.line is not None:
+            if tr.marker.line.color == "white":
+                tr.marker.line.color = th["paper"]
+        if getattr(tr, "colorbar", None) is not None and tr.type in ("contour", "heatmap"):
+            tr.colorbar.tickfont = {"color": th["ink"], "size": d.font_size}
+            tr.colorbar.title.font = {"color": th["ink"], "size": d.font_size}
+    return fig
 
 
 def _retitle(fig: Any, title: str) -> None:

@@ -34,6 +34,55 @@ from optviz.mlp.model import ACTIVATION_TITLES, ACTIVATIONS, INIT_TITLES, LOSSES
 from optviz.mlp.train import GradientCheck, MLPResult, gradient_check, train
 from optviz.schedules import Schedule
 
+SCHEMES = ("lecun_normal", "lecun_uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
+
+
+def weight_norms(r: MLPResult) -> np.ndarray:
+    """float64 (rows,): ‖W‖ over every weight matrix (biases and batch-norm scales left out) at each row (C29)."""
+    lay = r.net.layout()
+    sizes = r.net.sizes
+    total = np.zeros(r.params.shape[0])
+    for l, (ow, *_rest) in enumerate(lay):
+        total += np.sum(r.params[:, ow : ow + sizes[l] * sizes[l + 1]] ** 2, axis=1)
+    return np.sqrt(total)
+
+
+def unit_weights(r: MLPResult, layer: int = 0) -> np.ndarray:
+    """float64 (rows, units, fan_in + 1): each hidden unit's incoming weights and bias at each row (C18).
+
+    Units of a layer that start equal (zeros init) get equal gradients and stay equal: every
+    unit's row is then the same at every step (symmetry is never broken).
+    """
+    out = []
+    for row in range(r.params.shape[0]):
+        W, b = r.net.unflatten(r.params[row])[layer][:2]
+        out.append(np.column_stack([W.T, b]))
+    return np.array(out)
+
+
+def distinct_units(r: MLPResult, layer: int = 0, tol: float = 1e-9) -> int:
+    """How many different units layer `layer` holds at the last row (1 after a zeros init)."""
+    u = unit_weights(r, layer)[-1]
+    reps: list[np.ndarray] = []
+    for row in u:
+        if not any(np.max(np.abs(row - q)) <= tol for q in reps):
+            reps.append(row)
+    return len(reps)
+
+
+def margins(r: MLPResult, X: np.ndarray, y: np.ndarray, row: int = -1) -> np.ndarray:
+    """float64 (n,): s_y - max_{j != y} s_j, the correct class's score over the best other one (C16).
+
+    From the softmax of the scores (`predict_proba`): log-probabilities differ by the scores'
+    differences.  The hinge loss of a point is 0 once its margin is at least 1; cross-entropy is
+    never 0 and keeps pushing the margin up.
+    """
+    logp = np.log(np.maximum(r.predict_proba(X, row), 1e-300))
+    n = len(y)
+    own = logp[np.arange(n), y]
+    logp[np.arange(n), y] = -np.inf
+    return own - logp.max(axis=1)
+
 
 @dataclass(frozen=True, eq=False)
 class MLPData:
@@ -128,6 +177,16 @@ def run_specs(s: MLPConfig, n_train: int) -> list[RunSpec]:
         inits = ["zeros", "normal_0.01", "normal_1", recommended_init(s.activation)]
         inits += [s.init] if s.init not in inits else []
         return [one(INIT_TITLES[i], init=i) for i in inits]
+    if s.compare == "schemes":
+        return [one(INIT_TITLES[i], init=i) for i in SCHEMES]
+    if s.compare == "standardize":
+        return [one("raw inputs", standardize=False), one("standardised inputs", standardize=True)]
+    if s.compare == "gradients":
+        return [
+            one(f"sigmoid, {INIT_TITLES[s.init]}: vanishing", activation="sigmoid"),
+            one("ReLU, He normal: level", activation="relu", init="he_normal"),
+            one("ReLU, N(0, 1): exploding", activation="relu", init="normal_1"),
+        ]
     if s.compare == "activation":
         return [one(ACTIVATION_TITLES[a], activation=a) for a in ACTIVATIONS]
     if s.compare == "loss":
@@ -145,8 +204,11 @@ def run_specs(s: MLPConfig, n_train: int) -> list[RunSpec]:
         if sched.name == "constant":
             sched = Schedule(name="step", boundaries=(max(s.steps // 3, 1), max(2 * s.steps // 3, 2)))
         return [one("constant lr", schedule=Schedule()), one(f"{sched.name} schedule", schedule=sched)]
-    # l2: no penalty / L2 penalty in the loss / (Adam family) AdamW's decoupled weight decay
+    # l2: no penalty / L2 penalty in the loss / (Adam family) AdamW's decoupled weight decay, each
+    # with its own λ: at one shared λ = 0.01 AdamW shrinks θ by lr·λ = 1e-4 per step and cannot be
+    # told from no decay, while the same λ as an L2 penalty already regularises.
     lam = s.l2 or 0.01
+    wd = s.weight_decay
     hps = dict(o.hyperparams)
     if o.name == "adamw":
         hps["weight_decay"] = 0.0
@@ -156,10 +218,10 @@ def run_specs(s: MLPConfig, n_train: int) -> list[RunSpec]:
         RunSpec(f"L2 penalty λ = {lam:g}", o.name, plain, (("l2", lam),)),
     ]
     if o.name in ("adam", "adamw"):
-        wd = OptimizerSpec(
-            "adamw", (*((k, v) for k, v in hps.items() if k != "weight_decay"), ("weight_decay", min(lam, 1.0)))
+        decoupled = OptimizerSpec(
+            "adamw", (*((k, v) for k, v in hps.items() if k != "weight_decay"), ("weight_decay", wd))
         )
-        runs.append(RunSpec(f"AdamW, weight decay {min(lam, 1.0):g}", "adamw", wd.hyperparams, (("l2", 0.0),)))
+        runs.append(RunSpec(f"AdamW, weight decay λ = {wd:g}", "adamw", decoupled.hyperparams, (("l2", 0.0),)))
     return runs
 
 
@@ -233,8 +295,13 @@ def train_runs(s: MLPConfig) -> MLPRun:
     common = train_kwargs(s, data)
     results: list[MLPResult] = []
     for spec in run_specs(s, data.X.shape[0]):
-        kw = {**common, **dict(spec.overrides)}
-        r = train(data.X, data.y, optimizer=spec.optimizer, **kw, **dict(spec.hyperparams))
+        over = dict(spec.overrides)
+        X, kw = data.X, common
+        if "standardize" in over:  # the standardise comparison: each panel its own view of the data
+            d = make_data(replace(s, standardize=over.pop("standardize")))
+            X, kw = d.X, train_kwargs(s, d)
+        kw = {**kw, **over}
+        r = train(X, data.y, optimizer=spec.optimizer, **kw, **dict(spec.hyperparams))
         results.append(NamedResult(**{f.name: getattr(r, f.name) for f in fields(MLPResult)}, name=spec.label))
     return MLPRun(s, data, results)
 
@@ -298,13 +365,17 @@ def add_parts(run: MLPRun, parts: Iterable[str]) -> MLPRun:
                 batch_norm=s.batch_norm,
                 l2=s.l2,
                 n_classes=data.n_classes,
+                step=s.check_step,
             )
     return replace(run, **new, notes=notes)
 
 
 def init_rows(s: MLPConfig) -> list[str]:
-    """The init schemes of the activation histograms: yours, the two classic failures, the recommended one."""
+    """The init schemes of the activation histograms: yours, the two classic failures, the recommended one
+    (the six LeCun / Xavier / He schemes when those are compared)."""
     rows = [s.init, "normal_0.01", "normal_1", recommended_init(s.activation)]
+    if s.compare == "schemes":
+        return list(SCHEMES)
     if s.compare == "init":
         rows = ["zeros", "normal_0.01", "normal_1", recommended_init(s.activation), s.init]
     return list(dict.fromkeys(rows))

@@ -19,6 +19,7 @@ import streamlit as st
 
 from optviz.config import Display, MLPConfig, Scene
 from optviz.config import mlp as M
+from optviz.figures.live import LivePayload, live_payload_mlp
 from optviz.figures.mlp import describe
 from optviz.mlp.model import ACTIVATION_TITLES, INIT_TITLES
 from optviz.runs.mlp import MLPRun, compute_key
@@ -32,6 +33,7 @@ from optviz.ui.controls import (
     titled,
 )
 from optviz.ui.export_panel import export_panel
+from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
 from optviz.ui.state import Group, default, settle, show_error, ss, sync_mlp, sync_url
 from optviz.ui.surfaces_page import L2_GRID
@@ -45,6 +47,10 @@ _STEPS = (20, 50, 100, 200, 300, 500, 800, 1000, 1500, 2000, 3000, 5000, 10_000)
 _BATCH = (2, 4, 8, 16, 32, 64, 128)
 _PATIENCE = (10, 20, 50, 100, 200, 300, 500, 1000)
 _DROPOUT = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+_WEIGHT_DECAY = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+_CHECK_STEP = (1e-10, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+# Settings of this page that `state.mlp_state` does not seed: seeded here from the applied config.
+_OWN_KEYS = {"mlp_weight_decay": "weight_decay", "mlp_check_step": "check_step"}
 _BATCH_MODES = {"full": "full", "mini": "mini-batch", "one": "1"}
 PAGE_FRAMES = 40  # decision-boundary frames on the page (~0.3 s, 0.6 MB); exports use display.frames
 _TAGLINE = "a tiny MLP on 2D data, trained by the same optimizers: change any control and it trains again."
@@ -82,9 +88,23 @@ def _figure(key: str, display_json: str, name: str, height: int | None = None) -
     return fig
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _live(key: str, display_json: str, height: int | None) -> LivePayload:
+    """The decision boundary as the live chart's payload: data and axes once, the frames as uint8 grids."""
+    fig = _figure(key, display_json, "boundary", height)
+    return live_payload_mlp(fig, fps=Display.from_dict(json.loads(display_json)).fps)
+
+
 def _chart(scene: Scene, name: str, height: int | None = None) -> None:
     key = compute_key(scene)
-    fig = _figure(key, json.dumps(scene.display.to_dict(), sort_keys=True), name, height)
+    display_json = json.dumps(scene.display.to_dict(), sort_keys=True)
+    if name == "boundary":  # animated in the browser: per move only the grids travel
+        payload = _live(key, display_json, height)
+        live_chart(
+            payload, key="mlp_chart_boundary", height=(height or 480) + 60, sent=ss.setdefault("_live_sent", set())
+        )
+        return
+    fig = _figure(key, display_json, name, height)
     st.plotly_chart(
         fig,
         key=f"mlp_chart_{name}",
@@ -203,6 +223,13 @@ def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
                 0.0,
                 help="adds ½λ‖W‖² to the loss; AdamW's decoupled weight decay is its own hyperparameter",
             )
+            weight_decay = select_slider(
+                "AdamW weight decay λ (L2 vs AdamW)",
+                "mlp_weight_decay",
+                _WEIGHT_DECAY,
+                0.1,
+                help="the decoupled decay of the AdamW panel: θ shrinks by lr·λ each step (its own scale, not L2's)",
+            )
         network = {
             "hidden": tuple(hidden),
             "activation": activation,
@@ -211,6 +238,7 @@ def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
             "dropout": float(dropout),
             "batch_norm": bool(batch_norm),
             "l2": float(l2),
+            "weight_decay": float(weight_decay),
         }
         groups.append(Group(network, st.empty()))
 
@@ -273,6 +301,7 @@ def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
             "figure": figure,
             "directions": ss.get("mlp_directions", good.directions),  # widgets of the tabs, drawn further down
             "probe": ss.get("mlp_probe", good.probe),
+            "check_step": float(ss.get("mlp_check_step", good.check_step)),
         }
         groups.append(Group(view, st.empty()))
     return groups, display
@@ -331,6 +360,7 @@ def _tab_init(scene: Scene, key: str) -> None:
     st.radio("probe", list(M.PROBE_TITLES), key="mlp_probe", format_func=titled(M.PROBE_TITLES), horizontal=True)
     run = _parts(key, M.TABS["Initialisation"])
     _chart(scene, "activations")
+    _chart(scene, "units")
     flat = ", ".join(f"{INIT_TITLES[a.init]} {float(a.flat.mean()):.0%}" for a in run.activations or ())
     st.caption(
         "Each row: one init scheme, each column: one hidden layer, at initialisation (no training).  "
@@ -343,8 +373,16 @@ def _tab_gradients(scene: Scene, key: str) -> None:
     s = scene.mlp
     clip = f"  Clipping rescales the whole gradient to norm ≤ {s.clip_norm:g} after this." if s.clip_norm else ""
     st.caption(f"‖∂L/∂W‖ of each layer's weights on each step's batch, before clipping.{clip}")
+    _chart(scene, "activation_functions")
     check = _parts(key, M.TABS["Gradients"]).gradient_check
     st.subheader("Gradient check", divider="gray")
+    select_slider(
+        "finite-difference step h",
+        "mlp_check_step",
+        _CHECK_STEP,
+        1e-5,
+        help="1e-5 passes; a far too small h drowns in rounding, a far too large one in truncation (C14)",
+    )
     c1, c2 = st.columns([2, 3])
     with c1:
         st.metric("relative error ‖a − n‖ / max(‖a‖, ‖n‖)", f"{check.rel_error:.1e}")
@@ -406,8 +444,12 @@ def page() -> None:
     t_start = time.perf_counter()
     prologue("mlp", _TAGLINE)
     base: Scene = ss.get("_base_scene") or Scene()
+    fresh = ss.get("_mlp_applied") != (ss.get("_mlp") or MLPConfig())
     sync_mlp()
     good: MLPConfig = ss["_mlp"]
+    for k, f in _OWN_KEYS.items():
+        if fresh or k not in ss:
+            ss[k] = getattr(good, f)
     groups, display = _sidebar(good, base.display)
     cfg, _ = settle(MLPConfig, groups, good)
     scene = replace(base, view="mlp", mlp=cfg, display=display)
