@@ -102,7 +102,7 @@ PROBE_JS = r"""
     const wins = windows();
     if (!S.live && wins.some((w) => w.document.querySelector(LIVE))) S.live = true;
     let n = 0;  // the live component's renders of new data
-    for (const w of wins) for (const r of w.__optvizRenders || []) if (!r.kind || r.kind === "runs") n++;
+    for (const w of wins) n += (w.__optvizRenders || []).length;  // one entry per render of new data
     if (n > liveSeen) {
       liveSeen = n;
       S.live = true;

@@ -352,21 +352,28 @@ def rebound_note(scene: Scene, results: list[Result]) -> str:
 
 
 def _tabs(scene: Scene, results: list[Result]) -> None:
-    tab_res, tab_rules, tab_lr, tab_eff = st.tabs(["Results", "Update rules", "Learning rate", "Effective step size"])
-    with tab_res:
-        st.dataframe(SURFACES.table(scene, results), hide_index=True, width="stretch")
-        tol = figures.CONVERGENCE_TOL
-        st.caption(
-            "f* is the lowest known minimum value of the surface; steps count from 0 (the start); "
-            f"'reaches f* + {tol:g}' is the first step with f − f* ≤ {tol:g}."
-        )
-    with tab_rules:
-        _update_rules(scene)
-    with tab_lr:
-        st.plotly_chart(_figure(scene.to_json(), "lr"), key="chart_lr", theme=None)
-    with tab_eff:
-        st.plotly_chart(_figure(scene.to_json(), "effective_lr"), key="chart_eff", theme=None)
-        st.caption(effective_step_caption([o.name for o in scene.surfaces.optimizers]))
+    """Results, update rules, lr and effective step: only the open tab is built and sent (the two
+    charts are a few hundred kB a slider move that nobody sees while the Results tab is open)."""
+    names = ["Results", "Update rules", "Learning rate", "Effective step size"]
+    tabs = st.tabs(names, key="surfaces_tab", on_change="rerun")
+    for tab, name in zip(tabs, names):
+        if tab.open is False:
+            continue
+        with tab:
+            if name == "Results":
+                st.dataframe(SURFACES.table(scene, results), hide_index=True, width="stretch")
+                tol = figures.CONVERGENCE_TOL
+                st.caption(
+                    "f* is the lowest known minimum value of the surface; steps count from 0 (the start); "
+                    f"'reaches f* + {tol:g}' is the first step with f − f* ≤ {tol:g}."
+                )
+            elif name == "Update rules":
+                _update_rules(scene)
+            elif name == "Learning rate":
+                st.plotly_chart(_figure(scene.to_json(), "lr"), key="chart_lr", theme=None)
+            else:
+                st.plotly_chart(_figure(scene.to_json(), "effective_lr"), key="chart_eff", theme=None)
+                st.caption(effective_step_caption([o.name for o in scene.surfaces.optimizers]))
 
 
 def page() -> None:
