@@ -88,12 +88,7 @@ class Display:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Display:
-        d = dict(check_mapping("display", d))
-        allowed = {f.name for f in fields(cls)}
-        bad = sorted(set(d) - allowed)
-        if bad:
-            raise ValueError(f"unknown display key {bad[0]!r}; allowed: {', '.join(sorted(allowed))}")
-        return cls(**d)
+        return cls(**_known_keys("display", d, {f.name for f in fields(cls)}))
 
 
 @dataclass(frozen=True)
@@ -175,11 +170,7 @@ class SurfacesConfig:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> SurfacesConfig:
         """Strict: unknown keys and bad values raise ValueError naming them."""
-        kw = dict(check_mapping("surfaces", d))
-        allowed = {f.name for f in fields(cls)}
-        unknown = sorted(set(kw) - allowed)
-        if unknown:
-            raise ValueError(f"unknown surfaces key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+        kw = _known_keys("surfaces", d, {f.name for f in fields(cls)})
         if "surface_params" in kw:
             kw["surface_params"] = tuple(check_mapping("surface_params", kw["surface_params"]).items())
         if kw.get("start") is not None:
@@ -237,10 +228,7 @@ class Scene:
             d = migrate_v1(d)
         elif version != SCENE_VERSION:
             raise ValueError(f"optviz_scene: this optviz reads scene versions 1 and {SCENE_VERSION}, got {version!r}")
-        allowed = {"view", "surfaces", "mlp", "display"}
-        unknown = sorted(set(d) - allowed)
-        if unknown:
-            raise ValueError(f"unknown scene key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+        d = _known_keys("scene", d, {"view", "surfaces", "mlp", "display"})
         kw: dict[str, Any] = {}
         if "view" in d:
             kw["view"] = d["view"]
@@ -429,6 +417,15 @@ def migrate_v1(d: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _known_keys(what: str, d: Any, allowed: set[str]) -> dict[str, Any]:
+    """`d` as a dict if it is a JSON object with only `allowed` keys, else a ValueError naming the first other."""
+    d = dict(check_mapping(what, d))
+    unknown = sorted(set(d) - allowed)
+    if unknown:
+        raise ValueError(f"unknown {what} key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+    return d
 
 
 def _int_range(name: str, value: Any, lo: int, hi: int) -> None:
