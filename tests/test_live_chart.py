@@ -57,11 +57,23 @@ def test_round_trip_matches_the_results(default):
         # every step of the 1 000 is kept (below max_points), float32-rounded inside ...
         np.testing.assert_array_equal(got["x"][1:-1], f32(res.path[keep, 0])[1:-1])
         np.testing.assert_array_equal(got["y"][1:-1], f32(res.path[keep, 1])[1:-1])
-        np.testing.assert_array_equal(got["f"], f32(res.loss[keep]))
+        # f for the hover: the plotted loss f - f* plus f* (one number instead of an array)
+        assert "f" not in run and run["f_offset"] == 0.0
+        np.testing.assert_allclose(got["f"], res.loss[keep], rtol=1e-6)
         # ... and exact at both ends (the log loss axis shows f - f*, with f* = 0 on Rosenbrock)
         assert (got["x"][0], got["y"][0]) == tuple(res.path[0])
         assert (got["x"][-1], got["y"][-1]) == tuple(res.path[-1])
         assert got["loss"][-1] == res.loss[-1]
+
+
+def test_hover_f_travels_as_an_offset_of_the_plotted_loss_when_f_star_is_not_zero(warm_jit):
+    # Styblinski-Tang: the log loss axis shows f - f* with f* = -78.33; the hover's f is the loss + f*
+    s = SurfacesConfig(surface="styblinski_tang", steps=300, optimizers=(OptimizerSpec("adam", (("lr", 0.1),)),))
+    payload, results = _payload(Scene(surfaces=s))
+    (run,) = json.loads(payload.dynamic_json())["runs"]
+    assert "f" not in run and run["f_offset"] == pytest.approx(get_surface("styblinski_tang").minima[0].f, rel=1e-6)
+    got = decode_run(run)
+    np.testing.assert_allclose(got["f"], results[0].loss[got["steps"]], rtol=1e-6, atol=1e-4)
 
 
 def test_downsampling_keeps_ends_frames_and_the_exit_of_a_diverged_run(warm_jit):

@@ -54,6 +54,7 @@ from surfaces import Surface, get_surface
 CLICK_GRID = 40  # invisible click targets per axis (plotly fires no click events on contours)
 SURFACE3D_GRID = 120
 FRAME_POINT_BUDGET = 120_000  # trail points over all frames and optimizers (about 1.3 MB as float32)
+MAX_DOTS = 150  # step dots drawn per path at most (marker.maxdisplayed)
 CONVERGENCE_TOL = 1e-3  # results table: first step with f - f* <= this (absolute)
 LOG_FLOOR = 1e-16  # log loss axis: values at or below this (a run that hits the minimum exactly) sit here
 REBOUND_FACTOR = 100.0  # `rebounds`: a loss this many times above the run's minimum, after it, is a climb back
@@ -471,7 +472,9 @@ def _traj_panel(
                 "legendrank": 100 + k,
                 "line": {"color": color, "width": 2},
                 # a run that stopped at step 1 is its start alone: a dot big enough to see
-                "marker": {"color": color, "size": 3.5 if len(r.path) > 2 else 10},
+                # a dot per step, at most MAX_DOTS of them drawn (plotly samples evenly; zooming in shows
+                # more): a dot is an SVG node, and 5 x 1 000 of them cost ~1 s per redraw in the browser
+                "marker": {"color": color, "size": 3.5 if len(r.path) > 2 else 10, "maxdisplayed": MAX_DOTS},
                 "unselected": {"marker": {"opacity": 1}},
                 "hovertemplate": full_tmpl,
                 "meta": {"role": "path", "index": k},

@@ -68,7 +68,8 @@ function decodeRun(run) {
     a[a.length - 1] = run.last[col];
     out[name] = a;
   });
-  out.f = decodeF32(run.f);
+  // f for the hover: its own array, or the plotted loss plus a constant (f_offset in live.py)
+  out.f = run.f !== undefined ? decodeF32(run.f) : Float64Array.from(out.loss, (v) => v + run.f_offset);
   // the trail's hover (step, f): given once in full; plotly reads it up to the trail's length
   out.customdata = Array.from(out.steps, (s, i) => [s, out.f[i]]);
   if (run.theta) {
@@ -424,6 +425,10 @@ async function render(st, data) {
   const j = wasAtRest && !st.playing ? lastFrame(st) : Math.min(st.frame, lastFrame(st));
   st.frame = j;
   const { data: traces, layout } = mode.figure(j);
+  // The legend's fitted top margin (fitLegend) of the last render, applied before drawing: a
+  // relayout after the draw would redraw the whole figure a second time.
+  const baseTop = (layout.margin || {}).t;
+  if (st.fitTop && layout.margin && st.fitTop > baseTop) layout.margin = { ...layout.margin, t: st.fitTop };
   st.root.style.background = layout.paper_bgcolor || "";
   st.root.style.color = (layout.font || {}).color || "";
   st.root.style.height = `${data.height}px`;
@@ -436,7 +441,7 @@ async function render(st, data) {
     st.busy = false;
   }
   if (token !== st.token) return;
-  st.baseTop = (layout.margin || {}).t; // the server's top margin: the least the legend fit may use
+  st.baseTop = baseTop; // the server's top margin: the least the legend fit may use
   await fitLegend(st);
   if (st.playing) restartClock(st);
   setSlider(st, j);
@@ -456,6 +461,7 @@ async function fitLegend(st) {
   const titleH = fl.title && fl.title.text ? Math.ceil(titleFont * 1.35) + 10 : 0;
   const need = Math.ceil(10 + titleH + box.getBBox().height + 6);
   const top = Math.max(base, need);
+  st.fitTop = top;
   if (Math.abs(top - fl.margin.t) > 1) {
     st.busy = true;
     try {
