@@ -131,6 +131,19 @@ def test_browser_renders_and_plays_the_decision_boundary(mlp_page):
     assert rest["heat"] == 3 and rest["label"] == "step 500"
     assert sum("step 500:" in t for t in rest["corner"]) == 3  # the accuracy boxes at the last frame
     page.screenshot(path=str(ARTIFACTS / "live_chart_mlp.png"))
+    # square panels, and no idle band: the figure is as tall as a panel is wide plus its margins
+    fit = page.evaluate(
+        """() => {
+          const gd = document.querySelector('[data-testid="optviz-live-chart"] .js-plotly-plot');
+          const fl = gd._fullLayout;
+          const span = (a) => Math.abs(a.range[1] - a.range[0]);
+          return {w: fl.xaxis._length, h: fl.yaxis._length, plotH: fl._size.h, top: fl.margin.t,
+                  ratio: span(fl.yaxis) / span(fl.xaxis)};
+        }"""
+    )
+    assert abs(fit["w"] * fit["ratio"] - fit["h"]) <= 1, fit  # equal units on both axes
+    assert fit["plotH"] - fit["h"] <= 4, fit  # plotly centres a short panel in a tall plot: nothing to centre
+    assert fit["top"] < 100, fit  # the legend at the right does not push the panels down
     # play, and pause as soon as a frame between the first and the last shows (in the page: two
     # seconds of play are over before a round trip from Python would pause it)
     page.evaluate(

@@ -102,7 +102,8 @@ def live_chart(
     result = _component(
         key=key,
         data=data,
-        height=int(height),
+        # the element follows the chart's own height (the JS fits the MLP's square panels)
+        height="content",
         on_click_change=_noop,
         on_need_static_change=_noop,
     )

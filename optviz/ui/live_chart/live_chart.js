@@ -315,7 +315,10 @@ function createChart(parent) {
   // pointer did not move, dispatches a synthetic click on it, which bubbles up to here.
   plot.addEventListener("click", (ev) => onPlotClick(st, ev));
   st.observer = new ResizeObserver(() => {
-    if (st.gd && window.Plotly) Promise.resolve(window.Plotly.Plots.resize(st.gd)).then(() => fitLegend(st));
+    if (st.gd && window.Plotly)
+      Promise.resolve(window.Plotly.Plots.resize(st.gd))
+        .then(() => fitLegend(st))
+        .then(() => fitSquare(st));
   });
   st.observer.observe(root);
   markSpeed(st);
@@ -431,7 +434,8 @@ async function render(st, data) {
   if (st.fitTop && layout.margin && st.fitTop > baseTop) layout.margin = { ...layout.margin, t: st.fitTop };
   st.root.style.background = layout.paper_bgcolor || "";
   st.root.style.color = (layout.font || {}).color || "";
-  st.root.style.height = `${data.height}px`;
+  if (kind === "mlp" && st.fitHeight) layout.height = Math.min(st.fitHeight, layout.height);
+  st.root.style.height = `${layout.height + CONTROLS_PX}px`;
   const config = { responsive: false, ...(data.config || {}) };
   st.busy = true; // the player waits: a restyle in the middle of a react would mix old and new traces
   try {
@@ -443,10 +447,36 @@ async function render(st, data) {
   if (token !== st.token) return;
   st.baseTop = baseTop; // the server's top margin: the least the legend fit may use
   await fitLegend(st);
+  await fitSquare(st);
   if (st.playing) restartClock(st);
   setSlider(st, j);
   (window.__optvizRenders ||= []).push({ t: performance.now(), kind });
   window.dispatchEvent(new CustomEvent("optviz:render"));
+}
+
+// The MLP panels are square (scaleanchor): in a figure taller than a panel is wide, plotly centres
+// them and leaves bands above and below.  Fit the figure's height to the panels' width instead (at
+// most the height the server asked for), and remember it for the next render, which then draws once.
+async function fitSquare(st) {
+  const fl = st.gd && st.gd._fullLayout;
+  const xa = fl && fl.xaxis;
+  if (st.kind !== "mlp" || !xa || !fl._size) return;
+  const dom = xa._inputDomain || xa.domain;
+  const wide = fl._size.w * (dom[1] - dom[0]); // the panel's width before the square constraint
+  const ya = fl.yaxis;
+  // equal units on both axes (scaleanchor, ratio 1): the panel's height in pixels for that width
+  const ratio = ya && ya.range ? Math.abs((ya.range[1] - ya.range[0]) / (xa.range[1] - xa.range[0])) : 1;
+  const want = Math.round(wide * ratio + (fl.height - fl._size.h));
+  const h = Math.max(200, Math.min(want, plotHeight(st)));
+  st.fitHeight = h;
+  if (Math.abs(h - fl.height) <= 2) return;
+  st.root.style.height = `${h + CONTROLS_PX}px`;
+  st.busy = true;
+  try {
+    await window.Plotly.relayout(st.gd, { height: h });
+  } finally {
+    st.busy = false;
+  }
 }
 
 // The server lays the title, the legend and the plots out for a slide's width; in a narrower page
@@ -455,7 +485,8 @@ async function render(st, data) {
 async function fitLegend(st) {
   const fl = st.gd && st.gd._fullLayout;
   const box = st.gd && st.gd.querySelector(".legend");
-  if (!fl || !box || !fl.margin) return;
+  // only a horizontal legend above the plots (the MLP's stands at the right, beside the panels)
+  if (!fl || !box || !fl.margin || !fl.legend || fl.legend.orientation !== "h") return;
   const base = st.baseTop ?? fl.margin.t;
   const titleFont = (fl.title && fl.title.font && fl.title.font.size) || 0;
   const titleH = fl.title && fl.title.text ? Math.ceil(titleFont * 1.35) + 10 : 0;
@@ -481,6 +512,8 @@ export default function liveChart(component) {
   }
   st.setTrigger = setTriggerValue;
   if (!data) return undefined;
+  // the space the chart will take, held from the first call (the element's height follows this root)
+  if (!st.gd) st.root.style.height = `${data.height}px`;
   if (data.static) {
     STATICS.delete(data.static_key); // re-inserted last: the Map's order is the eviction order
     STATICS.set(data.static_key, data.static);
