@@ -105,6 +105,9 @@ def export_panel(scene: Scene, results: Any) -> None:
         st.markdown("**Share this scene**")
         base = getattr(st.context, "url", "") or ""
         # percent-encoded (spaces, κ, ";"), so the link survives a chat client or an e-mail
-        st.code(base.split("?")[0] + "?" + urlencode(st.query_params.to_dict()), language=None)
-        st.caption("The address holds the whole scene: copy it (button at the right) to share it.")
+        link = base.split("?")[0] + "?" + urlencode(st.query_params.to_dict())
+        # A link, not st.code: the code block loads Streamlit's syntax highlighter, ~3 s of the
+        # first page load in a software-rendered browser (measured), for one line of text.
+        st.markdown(f"[Link to this scene]({link})")
+        st.caption("Copy the link (right-click it), or the address bar: the address holds the whole scene.")
         st.file_uploader("Load a scene file", type=["json"], key="scene_upload", on_change=on_scene_upload)
