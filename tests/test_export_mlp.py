@@ -79,7 +79,7 @@ def test_static_formats(tmp_path, scene, browser) -> None:
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and Image.open(io.BytesIO(png)).size == (2560, 1440)
     root = ET.fromstring((tmp_path / "mlp.svg").read_bytes())
     text = "".join(t.text or "" for t in root.iter(f"{SVG}text"))
-    assert "MLP: Adam vs SGD" in text and "Adam (lr 0.01) train" in text
+    assert "MLP: Adam vs SGD" in text and "Adam (η = 0.01) train" in text
     assert (tmp_path / "mlp.pdf").read_bytes()[:5] == b"%PDF-"
 
 

@@ -90,8 +90,8 @@ SETTINGS = {
         ({"shift": float("nan")}, "shift"),
         ({"standardize": 1}, "standardize must be true or false"),
         ({"val_fraction": 0.6}, "val_fraction"),
-        ({"hidden": ()}, "hidden must be 1 to 3"),
-        ({"hidden": (16, 16, 16, 16)}, "hidden must be 1 to 3"),
+        ({"hidden": ()}, "hidden must be 1 to 8"),
+        ({"hidden": (16,) * 9}, "hidden must be 1 to 8"),
         ({"hidden": (1,)}, "hidden must be a whole number from 2"),
         ({"hidden": "16"}, "hidden"),
         ({"activation": "swish"}, "activation must be one of"),
@@ -225,7 +225,7 @@ def test_runs_equal_mlp_train_called_directly(warm_mlp) -> None:
     X, y = mlp.make_dataset("moons", n=150, noise=0.2, seed=0)
     Xt, Xv, yt, yv = mlp.split(X, y, 0.25, 0)
     Xt, Xv, _, _ = mlp.standardize(Xt, Xv)
-    assert [r.label for r in run.results] == ["Adam (lr 0.01)", "SGD (lr 0.1)", "Momentum (lr 0.1, μ 0.9)"]
+    assert [r.label for r in run.results] == ["Adam (η = 0.01)", "SGD (η = 0.1)", "Momentum (η = 0.1, μ = 0.9)"]
     for r, spec in zip(run.results, s.optimizers):
         ref = mlp.train(
             Xt, yt, hidden=(16, 16), activation="tanh", init="xavier_normal", optimizer=spec.name, steps=120,
@@ -268,8 +268,8 @@ def test_landscape_leaves_out_runs_it_cannot_share(warm_mlp) -> None:
         steps=30, optimizers=("sgd:lr=0.5", "adam"), init="normal_1", activation="relu", hidden=(32, 32, 32)
     )
     run = R.run_mlp_scene(Scene(view="mlp", mlp=div), parts=("landscape", "slices"))
-    assert run.diverged() == [("SGD (lr 0.5)", 9)]
-    assert run.landscape.labels == ["Adam (lr 0.001)"]
+    assert run.diverged() == [("SGD (η = 0.5)", 9)]
+    assert run.landscape.labels == ["Adam (η = 0.001)"]
 
 
 def test_parts_follow_the_figure(warm_mlp) -> None:

@@ -69,36 +69,86 @@ def decode_optimizer(value: Any) -> OptimizerSpec:
     raise ValueError(f"optimizers must be strings 'name:hp=value,...' or objects with a 'name', got {value!r}")
 
 
-def _short(spec: OptimizerSpec) -> str:
-    """'Momentum (lr 0.1, μ 0.9)': the title and the hyperparameters a lecturer reads first."""
-    o = OPTIMIZERS[spec.name]
-    kw = spec.kwargs
-    bits = [f"lr {kw['lr']:g}"] if "lr" in kw else [f"step {kw['step']:g}"] if "step" in kw else []
-    if spec.name in ("momentum", "nesterov"):
-        bits.append(f"μ {kw['momentum']:g}")
-    if spec.name == "adamw":
-        bits.append(f"wd {kw['weight_decay']:g}")
-    return f"{o.title} ({', '.join(bits)})" if bits else o.title
+# LaTeX symbols of the registry (`HParam.symbol`) as legend text.
+_UNICODE = {
+    r"\eta": "η",
+    r"\mu": "μ",
+    r"\beta": "β",
+    r"\beta_1": "β₁",
+    r"\beta_2": "β₂",
+    r"\rho": "ρ",
+    r"\epsilon": "ε",
+    r"\epsilon_2": "ε₂",
+    r"\lambda": "λ",
+    r"\psi": "ψ",
+    r"\sigma": "σ",
+    r"\eta^-": "η⁻",
+    r"\eta^+": "η⁺",
+    r"\Delta_{\min}": "Δmin",
+    r"\Delta_{\max}": "Δmax",
+}
+# A switch reads as what its non-default value does: (text when on, text when off).
+_SWITCHES = {
+    "bias_correction": ("bias correction", "bias correction off"),
+    "centered": ("centered", "not centered"),
+    "nesterov": ("Nesterov", "Nesterov off"),
+    "line_search": ("line search", "line search off"),
+    "adam": ("Adam base", "SGD base"),
+    "match_rms_adamw": ("AdamW RMS match", "AdamW RMS match off"),
+}
+# The hyperparameters the MLP's detailed labels always name (beside the step size).
+_ALWAYS = {"momentum": ("momentum",), "nesterov": ("momentum",), "adamw": ("weight_decay",)}
+
+
+def _number(v: float) -> str:
+    """0.01, 0.9, 1e-8 (not 1e-08), 1e+04 -> 1e4."""
+    text = f"{v:g}"
+    mant, e, exp = text.partition("e")
+    return f"{mant}e{int(exp)}" if e else text
+
+
+def _bit(name: str, key: str, value: float) -> str:
+    """'μ = 0.9', 'bias correction off', 'history size = 5': one hyperparameter as a legend reads it."""
+    hp = next(h for h in OPTIMIZERS[name].hparams if h.name == key)
+    if hp.kind == "bool":
+        on, off = _SWITCHES.get(key, (key.replace("_", " "), key.replace("_", " ") + " off"))
+        return on if value else off
+    symbol = _UNICODE.get(hp.symbol, hp.symbol) or key.replace("_", " ")
+    return f"{symbol} = {int(value) if hp.kind == 'int' else _number(value)}"
+
+
+def _shown(name: str, key: str, value: float) -> bool:
+    """Whether a differing hyperparameter appears: a switch only at its non-default value
+    ("Adam" beside "Adam (bias correction off)"), a number always."""
+    hp = next(h for h in OPTIMIZERS[name].hparams if h.name == key)
+    return hp.kind != "bool" or bool(value) != bool(hp.default)
 
 
 def run_labels(specs: tuple[OptimizerSpec, ...] | list[OptimizerSpec], *, detailed: bool = False) -> list[str]:
-    """One legend label per optimizer: the one label function of both views.
+    """One legend label per optimizer: the one label function of both views, the page, the tables and
+    every export.
 
-    detailed=False (the surfaces view): the optimizer's title while names are unique; where a name
-    repeats, its title, lr and a number.  detailed=True (the MLP view): the title with its lr (μ, wd),
-    numbered where two labels would read the same.
+    Runs of the same optimizer are told apart by the hyperparameters in which they differ from the
+    others of that optimizer, in the update rule's symbols: "Momentum (μ = 0.5)" / "Momentum (μ = 0.9)",
+    "Adam" / "Adam (bias correction off)", "SGD (η = 0.01)" / "SGD (η = 0.1)".  An optimizer that
+    appears once is its title.  detailed=True (the MLP view, whose panels show one run each) also
+    names the step size (η, or σ of random local search) and momentum's μ and AdamW's λ: "Adam (η = 0.01)".
+    Specs that are identical read the same and are numbered among themselves: "Adam #1", "Adam #2".
     """
-    names = [o.name for o in specs]
+    specs = list(specs)
+    bits: list[list[str]] = []
+    for o in specs:
+        group = [p for p in specs if p.name == o.name]
+        kw = o.kwargs
+        keys = [h.name for h in OPTIMIZERS[o.name].hparams if h.name in kw]
+        differ = {k for k in keys if len({p.kwargs.get(k) for p in group}) > 1}
+        always = set(_ALWAYS.get(o.name, ())) | ({"lr", "step"} & set(keys)) if detailed else set()
+        bits.append([_bit(o.name, k, kw[k]) for k in keys if k in always or (k in differ and _shown(o.name, k, kw[k]))])
+    labels = [
+        f"{OPTIMIZERS[o.name].title} ({', '.join(b)})" if b else OPTIMIZERS[o.name].title for o, b in zip(specs, bits)
+    ]
     out = []
-    for i, o in enumerate(specs):
-        if detailed:
-            label = _short(o)
-            same = [_short(p) for p in specs].count(label) > 1
-            out.append(f"{label} #{i + 1}" if same else label)
-        elif names.count(o.name) > 1:
-            lr = o.kwargs.get("lr")
-            extra = f" lr={lr:g}" if lr is not None else ""
-            out.append(f"{OPTIMIZERS[o.name].title}{extra} #{i + 1}")
-        else:
-            out.append(OPTIMIZERS[o.name].title)
+    for i, label in enumerate(labels):
+        same = [j for j, other in enumerate(labels) if other == label]
+        out.append(f"{label} #{same.index(i) + 1}" if len(same) > 1 else label)
     return out
