@@ -430,6 +430,14 @@ def test_early_stopping_marks_the_step_and_the_curves_diverge_when_overfitting()
     late = mlp.train(X, y, early_stopping_patience=200, **kw)
     assert late.best_step == best and late.stopped_at == best + 200
     assert r.val_loss[r.best_step] == np.min(r.val_loss)
+    # the model returned is the best step's (restored), not the last one
+    assert r.restored and r.final_row == r.best_step and np.array_equal(r.final, r.params[r.best_step])
+    assert not full.restored and np.array_equal(full.final, full.params[-1])
+    # run_past_stop: the same stop and best step, recorded while training goes on to the end
+    on = mlp.train(X, y, early_stopping_patience=100, run_past_stop=True, **kw)
+    assert (on.stopped_at, on.best_step, on.diverged_at) == (r.stopped_at, r.best_step, None)
+    np.testing.assert_array_equal(on.params, full.params)
+    assert on.final_row == r.best_step and np.array_equal(on.final, r.final)
 
 
 def test_divergence_is_reported_not_raised():
@@ -583,10 +591,10 @@ def test_loss_slices():
 @pytest.mark.parametrize(
     "kwargs,needle",
     [
-        (dict(hidden=()), "hidden must be 1 to 3 layer widths"),
+        (dict(hidden=()), "hidden must be 1 to 8 layer widths"),
         (dict(hidden=(16, 1)), "hidden must be"),
         (dict(hidden=(64,)), "hidden must be"),
-        (dict(hidden=(4, 4, 4, 4)), "hidden must be"),
+        (dict(hidden=(4,) * 9), "hidden must be"),
         (dict(activation="swish"), "activation must be one of: sigmoid, tanh, relu, leaky_relu, gelu"),
         (dict(init="glorot"), "init must be one of: zeros, normal_0.01"),
         (dict(loss="mse"), "loss must be one of: softmax, hinge"),
@@ -604,6 +612,7 @@ def test_loss_slices():
         (dict(clip_norm=0.0), "clip_norm must be"),
         (dict(early_stopping_patience=10), "needs a validation set"),
         (dict(early_stopping_patience=0, val_fraction=0.2), "early_stopping_patience must be"),
+        (dict(early_stopping_patience=5, val_fraction=0.2, run_past_stop=1), "run_past_stop must be True or False"),
         (dict(val_fraction=1.5), "val_fraction must be"),
         (dict(X_val=np.zeros((3, 2))), "X_val and y_val must be given together"),
         (dict(X_val=np.zeros((3, 2)), y_val=np.zeros(3, int), val_fraction=0.2), "either X_val/y_val or val_fraction"),

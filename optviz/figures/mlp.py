@@ -213,8 +213,9 @@ def decision_boundary_figure(
     """Predicted class (hue) and confidence (depth of tint) over the data plane, animated over training.
 
     One panel per run, side by side, sharing one slider: frame k shows every run at the same
-    step (a run that stopped early stays at its last row).  The data sit on top; validation
-    points are hollow.
+    step.  From its early stop on, a run shows the model training returns, the restored best
+    weights (`MLPResult.final_row`), and its corner says so; a run that ended early otherwise
+    stays at its last row.  The data sit on top; validation points are hollow.
     """
     runs = _as_list(results, MLPResult)
     if not 2 <= frames <= 200:
@@ -232,11 +233,12 @@ def decision_boundary_figure(
     scale = _decision_scale(C)
     heat_idx, per_run_z = [], []
     for k, r in enumerate(runs):
-        rows = np.array([r.row_of(s) for s in steps])
+        restored = [_is_restored(r, int(s)) for s in steps]
+        rows = np.array([r.final_row if back else r.row_of(s) for s, back in zip(steps, restored)])
         uniq, inv = np.unique(rows, return_inverse=True)
         df = decision_frames(r, uniq, resolution, bounds)
         z = _decision_z(df.proba)[inv]
-        per_run_z.append((z, rows))
+        per_run_z.append((z, rows, restored))
         heat_idx.append(len(fig.data))
         fig.add_trace(
             go.Heatmap(
@@ -258,10 +260,12 @@ def decision_boundary_figure(
     # panel's corner (one line per title would not fit five panels).
     titles = [a.to_plotly_json() for a in fig.layout.annotations]
 
-    def corner(k: int, row: int) -> dict[str, Any]:
+    def corner(k: int, i: int) -> dict[str, Any]:
+        """Run k's accuracy box at frame i."""
         axis = "" if k == 0 else str(k + 1)
+        _, rows, restored = per_run_z[k]
         return {
-            "text": _acc_text(runs[k], row),
+            "text": _acc_text(runs[k], rows[i], restored[i]),
             "xref": f"x{axis} domain",
             "yref": f"y{axis} domain",
             "x": 0.02,
@@ -281,11 +285,11 @@ def decision_boundary_figure(
             "name": str(int(s)),
             "data": [{"type": "heatmap", "z": per_run_z[k][0][i]} for k in range(n)],
             "traces": heat_idx,
-            "layout": {"annotations": titles + [corner(k, per_run_z[k][1][i]) for k in range(n)]},
+            "layout": {"annotations": titles + [corner(k, i) for k in range(n)]},
         }
         for i, s in enumerate(steps)
     ]
-    fig.update_layout(annotations=titles + [corner(k, per_run_z[k][1][-1]) for k in range(n)])
+    fig.update_layout(annotations=titles + [corner(k, len(steps) - 1) for k in range(n)])
     fig.update_xaxes(range=bounds[0], title="x₁", constrain="domain")
     fig.update_yaxes(range=bounds[1], constrain="domain")
     # Every panel keeps x and y at one scale, at every size of the page or the slide: each y axis
@@ -297,8 +301,15 @@ def decision_boundary_figure(
     return _base_layout(fig, "decision boundary during training", 480)
 
 
-def _acc_text(r: MLPResult, row: int) -> str:
+def _is_restored(r: MLPResult, step: int) -> bool:
+    """Whether a boundary frame at `step` shows the restored best weights (from the early stop on)."""
+    return r.restored and r.stopped_at is not None and step >= r.stopped_at
+
+
+def _acc_text(r: MLPResult, row: int, restored: bool = False) -> str:
     s = f"step {int(r.step[row])}: train {r.accuracy[row]:.0%}"
+    if restored:
+        s = f"best weights (step {int(r.step[row])}) restored: train {r.accuracy[row]:.0%}"
     if r.val_accuracy is not None:
         s += f", val {r.val_accuracy[row]:.0%}"
     return s
@@ -352,6 +363,20 @@ def _animation_controls(fig: go.Figure, names: list[str], prefix: str) -> None:
 # --------------------------------------------------------------------------- curves
 
 
+PAST_OPACITY = 0.35  # the curves after an early stop: shown, but not the model that training returns
+
+
+def _segments(r: MLPResult) -> list[tuple[np.ndarray, bool]]:
+    """Thinned row indices of a run's curves: (rows, False) up to its early stop, and (rows, True) after
+    it when the run went on past the stop (both hold the stop's row, so the two lines meet)."""
+    idx = _thin(len(r.step))
+    if r.stopped_at is None or r.step[-1] <= r.stopped_at:
+        return [(idx, False)]
+    cut = r.row_of(r.stopped_at)
+    idx = np.union1d(idx, [cut])
+    return [(idx[idx <= cut], False), (idx[idx >= cut], True)]
+
+
 def loss_curves_figure(
     results: MLPResult | Sequence[MLPResult],
     log_y: bool = True,
@@ -368,8 +393,11 @@ def loss_curves_figure(
     loss in its own panel with its own y axis (losses of different kinds, C16).
 
     The training curve is the data loss (without the L2 penalty), the same quantity as the
-    validation loss.  A star marks each run's lowest validation loss and a dotted vertical line
-    where early stopping ended it; an x marks the last good point of a diverged run.  Losses
+    validation loss.  A star marks each run's lowest validation loss (the weights early stopping
+    restores) and a dotted vertical line where its patience ran out; a run that went on past the
+    stop (`train(..., run_past_stop=True)`, as scenes do) has its curves after it dimmed and
+    dashed, so the lecture sees what the stop saved.  An x marks the last good point of a
+    diverged run.  Losses
     above CAP_FACTOR x the largest starting loss are drawn at that ceiling (a diverging run
     reaches 1e250 and would flatten every other curve); hover shows the true value.
     """
@@ -389,78 +417,66 @@ def loss_curves_figure(
     fig = make_subplots(1, n_cols, subplot_titles=titles, horizontal_spacing=0.3 / n_cols)
     for k, r in enumerate(runs):
         color = color_for(k)
-        idx = _thin(len(r.step))
-        x = r.step[idx]
         loss_col = k + 1 if own_axes else 1
-        train_loss = shown(r.data_loss[idx])
         common = {"legendgroup": str(k), "line": {"color": color}}
-        if epochs:
-            per_epoch = min(r.batch_size, r.X.shape[0]) / r.X.shape[0]
+        val = {"legendgroup": str(k), "line": {"color": color, "dash": "dot", "width": 2}}
+        per_epoch = min(r.batch_size, r.X.shape[0]) / r.X.shape[0]
+        for sel, past in _segments(r):
+            x = r.step[sel]
+            after = " (after the stop)" if past else ""
+            dim = {"opacity": PAST_OPACITY} if past else {}
+            note = "<br>after the early stop: not the returned model" if past else ""
+
+            def line(style: dict[str, Any], past: bool = past) -> dict[str, Any]:
+                """The run's line style; past the stop dimmed, and dashed where it was solid."""
+                if not past:
+                    return style
+                ln = dict(style["line"])
+                ln.setdefault("dash", "dash")
+                return {**style, "line": ln}
+
+            train_loss = shown(r.data_loss[sel])
+            if epochs:
+                fig.add_trace(
+                    go.Scatter(
+                        x=_f4(x * per_epoch),
+                        y=_f4(train_loss),
+                        name=f"{r.label} train (epochs){after}",
+                        mode="lines",
+                        showlegend=False,
+                        **line(common),
+                        **dim,
+                        hovertemplate=f"epoch %{{x:.2f}}<br>train loss %{{y:.4g}}{note}<extra></extra>",
+                    ),
+                    1,
+                    len(loss_titles) + 1,
+                )
+            if weight_norm:
+                fig.add_trace(
+                    go.Scatter(
+                        x=x,
+                        y=_f4(weight_norms(r)[sel]),
+                        name=f"{r.label} ‖W‖{after}",
+                        mode="lines",
+                        showlegend=False,
+                        **line(common),
+                        **dim,
+                        hovertemplate=f"step %{{x}}<br>‖W‖ %{{y:.3g}}{note}<extra></extra>",
+                    ),
+                    1,
+                    n_cols,
+                )
             fig.add_trace(
                 go.Scatter(
-                    x=_f4(x * per_epoch),
+                    x=x,
                     y=_f4(train_loss),
-                    name=f"{r.label} train (epochs)",
+                    customdata=_f4(r.data_loss[sel]),
+                    name=f"{r.label} train{after}",
                     mode="lines",
-                    showlegend=False,
-                    **common,
-                    hovertemplate="epoch %{x:.2f}<br>train loss %{y:.4g}<extra></extra>",
-                ),
-                1,
-                len(loss_titles) + 1,
-            )
-        if weight_norm:
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=_f4(weight_norms(r)[idx]),
-                    name=f"{r.label} ‖W‖",
-                    mode="lines",
-                    showlegend=False,
-                    **common,
-                    hovertemplate="step %{x}<br>‖W‖ %{y:.3g}<extra></extra>",
-                ),
-                1,
-                n_cols,
-            )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=_f4(train_loss),
-                customdata=_f4(r.data_loss[idx]),
-                name=f"{r.label} train",
-                mode="lines",
-                **common,
-                hovertemplate="step %{x}<br>train loss %{customdata:.4g}<extra></extra>",
-            ),
-            1,
-            loss_col,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=_f4(r.accuracy[idx]),
-                name=f"{r.label} train acc",
-                mode="lines",
-                showlegend=False,
-                **common,
-                hovertemplate="step %{x}<br>train accuracy %{y:.1%}<extra></extra>",
-            ),
-            1,
-            acc_col,
-        )
-        if r.val_loss is not None:
-            val = {"legendgroup": str(k), "line": {"color": color, "dash": "dot", "width": 2}}
-            vl = shown(r.val_loss[idx])
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=_f4(vl),
-                    customdata=_f4(r.val_loss[idx]),
-                    name=f"{r.label} validation",
-                    mode="lines",
-                    **val,
-                    hovertemplate="step %{x}<br>validation loss %{customdata:.4g}<extra></extra>",
+                    showlegend=not past,
+                    **line(common),
+                    **dim,
+                    hovertemplate=f"step %{{x}}<br>train loss %{{customdata:.4g}}{note}<extra></extra>",
                 ),
                 1,
                 loss_col,
@@ -468,33 +484,65 @@ def loss_curves_figure(
             fig.add_trace(
                 go.Scatter(
                     x=x,
-                    y=_f4(r.val_accuracy[idx]),
-                    name=f"{r.label} val acc",
+                    y=_f4(r.accuracy[sel]),
+                    name=f"{r.label} train acc{after}",
                     mode="lines",
                     showlegend=False,
-                    **val,
-                    hovertemplate="step %{x}<br>validation accuracy %{y:.1%}<extra></extra>",
+                    **line(common),
+                    **dim,
+                    hovertemplate=f"step %{{x}}<br>train accuracy %{{y:.1%}}{note}<extra></extra>",
                 ),
                 1,
                 acc_col,
             )
-            if r.best_step is not None:
-                b = r.row_of(r.best_step)
-                stop = f"; stopped at step {r.stopped_at}" if r.stopped_at is not None else ""
-                fig.add_trace(
-                    go.Scatter(
-                        x=[r.best_step],
-                        y=[float(shown(r.val_loss[b]))],
-                        mode="markers",
-                        name=f"{r.label} best validation",
-                        legendgroup=str(k),
-                        showlegend=False,
-                        marker={"symbol": "star", "size": 14, "color": color, "line": {"width": 1, "color": "white"}},
-                        hovertemplate=f"lowest validation loss at step {r.best_step}{stop}<extra></extra>",
-                    ),
-                    1,
-                    loss_col,
-                )
+            if r.val_loss is None:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=_f4(shown(r.val_loss[sel])),
+                    customdata=_f4(r.val_loss[sel]),
+                    name=f"{r.label} validation{after}",
+                    mode="lines",
+                    showlegend=not past,
+                    **val,
+                    **dim,
+                    hovertemplate=f"step %{{x}}<br>validation loss %{{customdata:.4g}}{note}<extra></extra>",
+                ),
+                1,
+                loss_col,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=_f4(r.val_accuracy[sel]),
+                    name=f"{r.label} val acc{after}",
+                    mode="lines",
+                    showlegend=False,
+                    **val,
+                    **dim,
+                    hovertemplate=f"step %{{x}}<br>validation accuracy %{{y:.1%}}{note}<extra></extra>",
+                ),
+                1,
+                acc_col,
+            )
+        if r.val_loss is not None and r.best_step is not None:
+            b = r.row_of(r.best_step)
+            stop = f"; stopped at step {r.stopped_at}, these weights restored" if r.stopped_at is not None else ""
+            fig.add_trace(
+                go.Scatter(
+                    x=[r.best_step],
+                    y=[float(shown(r.val_loss[b]))],
+                    mode="markers",
+                    name=f"{r.label} best validation",
+                    legendgroup=str(k),
+                    showlegend=False,
+                    marker={"symbol": "star", "size": 14, "color": color, "line": {"width": 1, "color": "white"}},
+                    hovertemplate=f"lowest validation loss at step {r.best_step}{stop}<extra></extra>",
+                ),
+                1,
+                loss_col,
+            )
         if r.stopped_at is not None:
             for col in (loss_col, acc_col):
                 fig.add_vline(x=r.stopped_at, line={"color": color, "dash": "dot", "width": 1.5}, row=1, col=col)

@@ -73,7 +73,7 @@ INIT_TITLES = {
 LEAKY_SLOPE = 0.01  # torch.nn.LeakyReLU default
 BN_EPS = 1e-5  # torch.nn.BatchNorm1d defaults
 BN_MOMENTUM = 0.1
-MAX_HIDDEN_LAYERS = 3
+MAX_HIDDEN_LAYERS = 8
 MIN_WIDTH, MAX_WIDTH = 2, 32
 MAX_INPUTS, MAX_CLASSES = 64, 16
 
@@ -88,7 +88,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 class Net:
     """Architecture and objective of an MLP: what the parameter vector means.
 
-    hidden: widths of the 1..3 hidden layers (2..32 units each); activation: one of
+    hidden: widths of the 1..MAX_HIDDEN_LAYERS (8) hidden layers (2..32 units each); activation: one of
     ACTIVATIONS; loss: "softmax" or "hinge"; batch_norm: a BN layer after each hidden affine
     map; n_in: input features; n_out: classes (logits).
     """

@@ -19,8 +19,11 @@ Mini-batches: each epoch is a fresh seeded permutation (Fisher-Yates) of the tra
 into consecutive batches of `batch_size`; an incomplete last batch is dropped (torch's
 drop_last=True), so every step sees exactly `batch_size` points.  `steps` counts updates.
 
-Early stopping (Prechelt 1998): with a patience p, the run stops at the first recorded step s
-with s - best_step >= p, best_step being the step of the lowest validation loss so far.
+Early stopping (Prechelt 1998; Goodfellow, Bengio & Courville 2016, Algorithm 7.1): with a patience
+p, the run stops at the first recorded step s with s - best_step >= p, best_step being the step of
+the lowest validation loss so far, and the model it returns is the one of best_step (`final`, the
+restored best weights).  With run_past_stop the kernel records the stop and trains on to `steps`
+(for the lecture's picture of what the stop saved); best_step stays the one before the stop.
 Divergence: a step whose gradient, parameters or recorded loss is not finite ends the run;
 `diverged_at` names it and the rows stop at the step before.  Nothing raises.
 """
@@ -171,6 +174,7 @@ def _train(
     batch,
     every,
     patience,
+    past,
     rng_b,
     rng_d,
     outs,
@@ -186,8 +190,10 @@ def _train(
     (rows, P) the last probe of each recorded step, or (0, P) when the rule never probes.
     Every evaluation of a step uses the step's batch and dropout masks; batch-norm running
     statistics follow the step's first gradient evaluation.
-    Returns (k, rows, stopped_at, best_step): k steps done (k < steps and stopped_at == 0 means
-    step k + 1 diverged), rows written.
+    patience > 0: early stopping; past: record the stop (stopped_at) and keep training to the end,
+    the best step frozen at the stop's.
+    Returns (k, rows, stopped_at, best_step): k steps done (k < steps, unless the stop ended the
+    run, means step k + 1 diverged), rows written.
     """
     n = X.shape[0]
     nv = Xv.shape[0]
@@ -315,14 +321,15 @@ def _train(
                 _copy1(probe_out[rows], probe)
             rows += 1
             last = s
-            if nv > 0:
+            if nv > 0 and stopped == 0:
                 if vf < best:
                     best = vf
                     best_step = s
                 elif patience > 0 and s - best_step >= patience:
-                    k = s
                     stopped = s
-                    break
+                    if not past:
+                        k = s
+                        break
     if failed:
         k = s - 1
         if last != k:  # record_every > 1: the last good point was not recorded yet
@@ -400,8 +407,10 @@ class MLPResult:
         local search, which takes no gradient).
     bn_running: (rows, 2, n_hidden_units) batch-norm running mean / variance, or None.
     diverged_at: None or the step (from 1) whose gradient, parameters or loss was not finite.
-    stopped_at: None or the step where early stopping ended the run; best_step: the step of
-        the lowest validation loss (None without validation).
+    stopped_at: None or the step where early stopping's patience ran out (the run ends there, or
+        with run_past_stop goes on to `steps` for display); best_step: the step of the lowest
+        validation loss (up to the stop; None without validation).  `final_row` / `final`: the
+        model training returns: the restored best weights when early stopping fired.
     X, y, X_val, y_val: the data it was trained and validated on.
     evals: int64 (k,) objective evaluations of each step (1 for the one-gradient rules; see
         `optviz.Result.evals`).  probe_params: (rows, P) for the rules that take their gradient
@@ -443,9 +452,22 @@ class MLPResult:
         return int(self.lr.shape[0])
 
     @property
+    def final_row(self) -> int:
+        """The row of the model training returns: the best step's (restored best weights) when early
+        stopping fired, else the last row."""
+        if self.stopped_at is not None and self.best_step is not None:
+            return self.row_of(self.best_step)
+        return self.params.shape[0] - 1
+
+    @property
+    def restored(self) -> bool:
+        """Whether the final model is the restored best weights of an earlier row (early stopping)."""
+        return self.final_row != self.params.shape[0] - 1
+
+    @property
     def final(self) -> np.ndarray:
-        """The last recorded parameter vector."""
-        return self.params[-1]
+        """The parameter vector of the model training returns (row `final_row`)."""
+        return self.params[self.final_row]
 
     @property
     def data_loss(self) -> np.ndarray:
@@ -555,6 +577,7 @@ def train(
     dropout: float = 0.0,
     batch_norm: bool = False,
     early_stopping_patience: int | None = None,
+    run_past_stop: bool = False,
     record_every: int = 1,
     n_classes: int | None = None,
     theta0: np.ndarray | None = None,
@@ -562,7 +585,7 @@ def train(
 ) -> MLPResult:
     """Train an MLP on (X, y) with `optimizer` for `steps` updates and return its `MLPResult`.
 
-    hidden: 1..3 widths in 2..32.  activation: sigmoid, tanh, relu, leaky_relu, gelu.
+    hidden: 1..8 widths in 2..32.  activation: sigmoid, tanh, relu, leaky_relu, gelu.
     init: zeros, normal_0.01, normal_1, lecun_normal, lecun_uniform, xavier_normal,
         xavier_uniform, he_normal, he_uniform (weights from default_rng(seed); biases 0).
     loss: "softmax" (cross-entropy) or "hinge" (multiclass SVM).
@@ -576,7 +599,9 @@ def train(
         loss (AdamW's decoupled `weight_decay` is its own hyperparameter).
     dropout: probability p in [0, 0.9] of dropping a hidden unit in training.
     batch_norm: batch normalisation after each hidden affine map (batch_size >= 2).
-    early_stopping_patience: stop after this many steps without a lower validation loss.
+    early_stopping_patience: stop after this many steps without a lower validation loss; the
+        result's `final` is then the best step's weights (restored).  run_past_stop: record the
+        stop (stopped_at) but train on to `steps`, to show what the stop saved.
     record_every: keep every r-th row (and the last) to bound memory on long runs.
     n_classes: number of outputs (default: the largest label + 1, at least 2).
     theta0: start from this flat parameter vector instead of `init`.
@@ -624,6 +649,9 @@ def train(
         patience = _whole("early_stopping_patience", early_stopping_patience, 1, 10**6)
         if Xv is None:
             raise ValueError("early_stopping_patience needs a validation set: pass X_val/y_val or val_fraction")
+    if not isinstance(run_past_stop, (bool, np.bool_)):
+        raise ValueError(f"run_past_stop must be True or False, got {run_past_stop!r}")
+    past = bool(run_past_stop) and patience > 0
     every = _whole("record_every", record_every, 1, 10**9)
     n_rows = steps // every + 1 + (1 if steps % every else 0)
     P = net.n_params
@@ -680,6 +708,7 @@ def train(
         batch,
         every,
         patience,
+        past,
         rng_b,
         rng_d,
         outs,
@@ -697,6 +726,7 @@ def train(
         "l2": l2v,
         "dropout": drop,
         "early_stopping_patience": early_stopping_patience,
+        "run_past_stop": past,
         "record_every": every,
         "n_train": n,
         "n_val": 0 if Xv is None else Xv.shape[0],
@@ -719,7 +749,7 @@ def train(
         lr=lr[:k],
         grad_norm=gn[:k],
         bn_running=outs[5][:rows] if bn else None,
-        diverged_at=k + 1 if (k < steps and not stopped) else None,
+        diverged_at=k + 1 if k < steps and (past or not stopped) else None,
         stopped_at=int(stopped) if stopped else None,
         best_step=int(best_step) if has_val else None,
         X=X,

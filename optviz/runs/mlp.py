@@ -141,6 +141,7 @@ def train_kwargs(s: MLPConfig, data: MLPData) -> dict[str, Any]:
         "dropout": s.dropout,
         "batch_norm": s.batch_norm,
         "early_stopping_patience": s.patience,
+        "run_past_stop": True,  # the lecture's picture: the curves past the stop, the best weights restored
         "record_every": record_every(s.steps),
         "n_classes": data.n_classes,
     }
@@ -227,7 +228,7 @@ def run_specs(s: MLPConfig, n_train: int) -> list[RunSpec]:
 
 @dataclass(frozen=True, eq=False)
 class NamedResult(MLPResult):
-    """An MLPResult with the panel's label ("batch size 1 · SGD (lr 0.1)") as its legend label."""
+    """An MLPResult with the panel's label ("batch size 1") as its legend label."""
 
     name: str = ""
 
@@ -270,18 +271,21 @@ class MLPRun:
         return [(r.label, int(r.diverged_at)) for r in self.results if r.diverged_at is not None]
 
     def summary(self) -> list[dict[str, Any]]:
-        """One row per run: final losses and accuracies, best validation step, stop, divergence."""
+        """One row per run: the final model's losses and accuracies (after early stopping: the restored
+        best weights, `MLPResult.final_row`), best validation step, stop, divergence."""
         rows = []
         for r in self.results:
+            f = r.final_row
             rows.append(
                 {
                     "run": r.label,
-                    "train loss": float(r.data_loss[-1]),
-                    "train accuracy": float(r.accuracy[-1]),
-                    "validation loss": None if r.val_loss is None else float(r.val_loss[-1]),
-                    "validation accuracy": None if r.val_accuracy is None else float(r.val_accuracy[-1]),
+                    "train loss": float(r.data_loss[f]),
+                    "train accuracy": float(r.accuracy[f]),
+                    "validation loss": None if r.val_loss is None else float(r.val_loss[f]),
+                    "validation accuracy": None if r.val_accuracy is None else float(r.val_accuracy[f]),
                     "lowest validation loss at step": r.best_step,
                     "early stop at step": r.stopped_at,
+                    "final weights of step": int(r.step[f]),
                     "diverged at step": r.diverged_at,
                     "steps run": r.steps_done,
                 }
