@@ -137,7 +137,7 @@ class SurfacesConfig:
         return self.start if self.start is not None else get_surface(self.surface).start
 
     def labels(self) -> list[str]:
-        """One legend label per optimizer (numbered when an optimizer appears twice)."""
+        """One legend label per optimizer (`run_labels`: what differs between runs of one optimizer)."""
         return run_labels(self.optimizers)
 
     def run_options(self) -> dict[str, Any]:
@@ -394,6 +394,66 @@ class Scene:
         return scene, notices
 
 
+# ----------------------------------------------------------------------------- a lecture title's validity
+
+STALE_SUFFIX = " (settings changed)"  # a shipped title, marked once the settings it describes changed
+STALE_CAPTION = "With the shipped settings: "  # the shipped caption, marked the same way
+STALE_MODES = ("mark", "drop")
+
+
+def changed_settings(shipped: Scene, now: Scene) -> tuple[str, ...]:
+    """What `now` changed of the settings a scene was shipped (or loaded) with: "view", then
+    "surfaces.<field>" or "mlp.<field>" of the view now shown, in field order; () while none.
+
+    Display fields never count (theme, font, title, caption, frames, log axis, ...): they change how
+    the picture is drawn, not what it shows.  Nor does the MLP's `figure`, which figure the exports
+    write.  The other view's settings do not count either: they do not enter the picture.
+    """
+    out = ["view"] if shipped.view != now.view else []
+    block = now.view
+    a, b = getattr(shipped, block), getattr(now, block)
+    for f in fields(a):
+        if (block, f.name) != ("mlp", "figure") and getattr(a, f.name) != getattr(b, f.name):
+            out.append(f"{block}.{f.name}")
+    return tuple(out)
+
+
+def display_applies(shipped: Scene, now: Scene) -> bool:
+    """Whether the shipped scene's title and caption still describe `now` (no setting changed)."""
+    return not changed_settings(shipped, now)
+
+
+def shown_scene(shipped: Scene, now: Scene, *, stale: str = "mark") -> Scene:
+    """`now` as the page and the exports should draw it: a shipped title belongs to the shipped settings.
+
+    While `display_applies`, `now` keeps the shipped title and caption (a marked one is restored
+    when the settings come back).  Once a setting changed, the shipped title and caption are marked
+    (stale="mark": the title ends in STALE_SUFFIX, the caption starts with STALE_CAPTION) or dropped
+    (stale="drop": the figures' automatic title, no caption; this one does not come back by itself).
+    A title or caption the user wrote is theirs and stays as it is.  Idempotent:
+    shown_scene(shipped, shown_scene(shipped, now)) == shown_scene(shipped, now).
+    """
+    check_choice("stale", stale, STALE_MODES)
+    d, old = now.display, shipped.display
+    fresh = display_applies(shipped, now)
+    title, caption = d.title, d.caption
+    if old.title and title in (old.title, _marked_title(old.title)):
+        title = old.title if fresh else _marked_title(old.title) if stale == "mark" else ""
+    if old.caption and caption in (old.caption, _marked_caption(old.caption)):
+        caption = old.caption if fresh else _marked_caption(old.caption) if stale == "mark" else ""
+    if (title, caption) == (d.title, d.caption):
+        return now
+    return replace(now, display=replace(d, title=title, caption=caption))
+
+
+def _marked_title(title: str) -> str:
+    return title[: 200 - len(STALE_SUFFIX)] + STALE_SUFFIX  # Display allows 200 characters
+
+
+def _marked_caption(caption: str) -> str:
+    return (STALE_CAPTION + caption)[:1000]
+
+
 def migrate_v1(d: Mapping[str, Any]) -> dict[str, Any]:
     """A version-1 scene file's keys (without 'optviz_scene') as version 2's.
 
@@ -504,5 +564,11 @@ __all__ = [
     "OptimizerSpec",
     "Scene",
     "SurfacesConfig",
+    "STALE_CAPTION",
+    "STALE_MODES",
+    "STALE_SUFFIX",
+    "changed_settings",
+    "display_applies",
     "migrate_v1",
+    "shown_scene",
 ]

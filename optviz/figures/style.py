@@ -2,6 +2,7 @@
 
 typed_array(a)            a numpy array as plotly's base64 typed-array spec (compact JSON)
 apply_display(fig, d)     theme, font size, title and legend from a `Display`, in one place
+title_markup(title, d)    a title as drawn: a lecture title marked stale has its mark set off in muted italics
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from optviz.config import Display
+from optviz.config.scene import STALE_SUFFIX
 from optviz.figures.contours import contour_png
 from optviz.figures.palette import theme_style
 
@@ -45,6 +47,18 @@ def as_array(v: Any) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- display
+
+
+def title_markup(title: str, display: Display) -> str:
+    """The title text as plotly draws it.  A shipped lecture title whose settings have changed
+    (`optviz.config.scene.shown_scene` appended STALE_SUFFIX) keeps its words, and the mark reads
+    apart from them in the theme's muted colour and italics, so a slide cannot pass it off as the
+    lecture's claim."""
+    if not title.endswith(STALE_SUFFIX):
+        return title
+    muted = theme_style(display)["muted"]
+    head, mark = title[: -len(STALE_SUFFIX)], STALE_SUFFIX.strip()
+    return f"{head} <span style='color:{muted}'><i>{mark}</i></span>"
 
 
 def _legend_rows(fig: go.Figure, fs: int, width: float) -> int:
@@ -98,7 +112,7 @@ def apply_display(fig: go.Figure, display: Display, *, traces_styled: bool = Fal
     fs = display.font_size
     meta = dict(fig.layout.meta or {})
     auto = meta.get("auto_title", fig.layout.title.text or "")
-    title = (display.title or auto) if display.show_title else ""
+    title = title_markup(display.title or auto, display) if display.show_title else ""
     fig.update_layout(
         paper_bgcolor=th["paper"],
         plot_bgcolor=th["plot"],

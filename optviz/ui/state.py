@@ -23,6 +23,8 @@ import streamlit as st
 import optviz
 from optviz.config import MLPConfig, OptimizerSpec, Scene
 from optviz.config.mlp import TAB_OF_FIGURE
+from optviz.config.scene import shown_scene
+from optviz.mlp.model import MAX_HIDDEN_LAYERS
 from optviz.optimizers import OPTIMIZERS, HParam
 
 SCENES_DIR = Path(optviz.__file__).resolve().parent / "scenes"
@@ -104,8 +106,11 @@ def schedule_state(prefix: str, sched: Any) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- scene -> widgets
 
 
-def apply_scene(scene: Scene) -> None:
-    """Write a scene into the widgets' session state (URL at session start, lecture scenes, uploads)."""
+def apply_scene(scene: Scene, *, shipped: bool = True) -> None:
+    """Write a scene into the widgets' session state (URL at session start, lecture scenes, uploads).
+
+    shipped: the scene as loaded, whose title and caption describe these settings (`shown` marks
+    them once a setting changes); False to re-seed the widgets of a view from the current scene."""
     s = scene.surfaces
     ss["surface"] = s.surface
     for k, v in s.surface_params:
@@ -126,6 +131,15 @@ def apply_scene(scene: Scene) -> None:
     ss["frames"], ss["fps"] = d.frames, d.fps
     ss["_aspect"], ss["_view"], ss["_mlp"] = d.aspect, scene.view, scene.mlp
     ss["_base_scene"] = scene
+    if shipped:
+        ss["_shipped"] = scene
+
+
+def shown(scene: Scene) -> Scene:
+    """The scene as the page draws it: a loaded scene's title and caption, marked "(settings changed)"
+    once a setting differs from the loaded one (`optviz.config.shown_scene`)."""
+    shipped = ss.get("_shipped")
+    return scene if shipped is None else shown_scene(shipped, scene)
 
 
 def mlp_state(s: MLPConfig) -> dict[str, Any]:
@@ -163,7 +177,7 @@ def mlp_state(s: MLPConfig) -> dict[str, Any]:
         "mlp_tab": TAB_OF_FIGURE[s.figure],
         **schedule_state("mlp_sched", s.schedule),
     }
-    for i in range(3):
+    for i in range(MAX_HIDDEN_LAYERS):
         state[f"mlp_width_{i}"] = s.hidden[i] if i < len(s.hidden) else 16
     return state
 
@@ -211,7 +225,7 @@ def on_view() -> None:
     """Back to the surfaces: their widgets were dropped while hidden, so re-seed them from the scene."""
     base = ss.get("_base_scene")
     if ss.get("_view") == "surfaces" and base is not None:
-        apply_scene(replace(base, view="surfaces", mlp=ss.get("_mlp", base.mlp)))
+        apply_scene(replace(base, view="surfaces", mlp=ss.get("_mlp", base.mlp)), shipped=False)
 
 
 def on_demo() -> None:

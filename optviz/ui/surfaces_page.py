@@ -36,7 +36,7 @@ from optviz.ui.controls import (
 from optviz.ui.export_panel import export_panel
 from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
-from optviz.ui.state import Group, default, hp_key, settle, ss, sync_url
+from optviz.ui.state import Group, default, hp_key, settle, shown, ss, sync_url
 from optviz.views import SURFACES
 from surfaces import SURFACES as SURFACE_REGISTRY
 
@@ -397,6 +397,7 @@ def page() -> None:
         scene = replace(good, view="surfaces", display=display)
         results = _run(scene)
     t1 = time.perf_counter()
+    scene = shown(scene)  # a loaded scene's title and caption, marked once a setting changed
     sync_url(scene)
 
     surf = SURFACE_REGISTRY[scene.surfaces.surface]
