@@ -4,6 +4,7 @@ optviz [STREAMLIT ARGS...]   start the app (streamlit run app.py), on localhost 
 optviz --version
 optviz bench [kernel|mlp|export|page] [--steps N]
 optviz export SCENE.json ... --format png,svg --out DIR
+optviz export --all --out DIR   the lecture deck: every scene's png and gif, and an index.html
 """
 
 from __future__ import annotations

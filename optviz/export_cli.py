@@ -4,7 +4,8 @@
                   [--scale 2] [--fps 20] [--seconds 5]
     optviz export momentum_vs_nesterov --format png        # a shipped scene, by its short name
     optviz export --list                                     # the shipped scenes
-    optviz export --all --format png,gif --out slides        # every shipped scene
+    optviz export --all --out slides                         # the lecture deck: png, gif, index.html
+    optviz export --only c03,c18 --out slides                # part of it
 
 All scenes of one call share one headless Chromium.  Exit status: 0 done, 1 an export could not be
 made here (no Chromium or ffmpeg; the other formats are written), 2 bad arguments or scene file.
@@ -14,6 +15,7 @@ The work is done by `optviz.export.export_many`.
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import sys
 import time
@@ -23,8 +25,12 @@ from typing import TextIO
 from optviz.export import (
     FORMATS,
     ExportError,
+    concept_number,
     export_many,
+    lecture_scenes,
+    load_scene,
     parse_formats,
+    share_link,
     shipped_scenes,
 )
 
@@ -62,18 +68,102 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-f",
         "--format",
-        default="png",
+        default=None,
         metavar="FORMATS",
-        help=f"comma-separated, from: {','.join(FORMATS)} (default: png)",
+        help=f"comma-separated, from: {','.join(FORMATS)} (default: png; with --all or --only: png,gif)",
     )
     p.add_argument("-o", "--out", default=".", metavar="DIR", help="output directory (default: .)")
     p.add_argument("--scale", type=float, default=None, help="pixel density of png (default 2) and gif/mp4 (default 1)")
     p.add_argument("--fps", type=float, default=None, help="animation frames per second, 1-60 (default: the scene's)")
     p.add_argument("--seconds", type=float, default=None, help="animation length (default: the scene's frames / fps)")
     p.add_argument("--list", action="store_true", help="list the shipped scenes and exit")
-    p.add_argument("--all", action="store_true", help="export every shipped scene (with any SCENE given)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_deck_arguments(p)
     return p
+
+
+# ---------------------------------------------------------------------------- the lecture deck (--all, --only)
+
+DECK_FORMATS = "png,gif"
+DECK_FPS, DECK_SECONDS = 10.0, 3.0  # 30 frames a GIF: the deck's 40 scenes in minutes, not a quarter hour
+APP_URL = "http://localhost:8501/"  # where `optviz` serves the app by default (Streamlit's port)
+
+
+def add_deck_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "the lecture deck",
+        "--all and --only write each scene's png and gif (default 10 fps x 3 s) and its scene file, and an\n"
+        "index.html: per scene its concept number, title, caption, picture, animation, file and share link.",
+    )
+    g.add_argument(
+        "--all",
+        action="store_true",
+        help="every shipped scene: the concept scenes c01..c31 in lecture order, then the others",
+    )
+    g.add_argument(
+        "--only",
+        default=None,
+        metavar="NAMES",
+        help="only these shipped scenes, by name or prefix, comma-separated (e.g. c03,c18)",
+    )
+    g.add_argument("--base-url", default=APP_URL, metavar="URL", help=f"the app's address in share links ({APP_URL})")
+
+
+def deck_scenes(all_: bool, only: str | None) -> list[str]:
+    """The shipped scenes of the deck, in lecture order: every one (all_), or those `only` names or prefixes."""
+    ordered = [*lecture_scenes(), *(n for n in shipped_scenes() if n not in lecture_scenes())]
+    if only is None:
+        return ordered if all_ else []
+    picked: list[str] = []
+    for want in filter(None, (w.strip().removesuffix(".json") for w in only.split(","))):
+        hits = [n for n in ordered if n == want or n.startswith(want + "_")] or [
+            n for n in ordered if n.startswith(want)
+        ]
+        if not hits:
+            raise ValueError(f"--only: no shipped scene named or starting with {want!r} (see --list)")
+        picked += [n for n in hits if n not in picked]
+    return [n for n in ordered if n in picked]
+
+
+def _count(names: list[str]) -> str:
+    k = sum(concept_number(n) is not None for n in names)
+    rest = f", then {len(names) - k} more scene{'s' * (len(names) - k != 1)}" if len(names) > k else ""
+    return f"{k} concept scene{'s' * (k != 1)} in the order of the lecture notes{rest}."
+
+
+def write_index(out: Path, names: list[str], written: list[Path], base_url: str) -> Path:
+    """out/index.html: one section per scene, in deck order, linking every file written for it."""
+    files = {(p.stem, p.suffix.lstrip(".")) for p in written}
+    sections = []
+    for name in names:
+        scene = load_scene(name)
+        k = concept_number(name)
+        title = scene.display.title or name.replace("_", " ")
+        if k is not None:
+            title = title.removeprefix(f"C{k} · ")
+        label = f"C{k}" if k is not None else "·"
+        links = [
+            f'<a href="{html.escape(f"{name}.{fmt}")}">{fmt.upper() if fmt != "json" else "scene file"}</a>'
+            for fmt in ("gif", "mp4", "svg", "pdf", "html", "csv", "json")
+            if (name, fmt) in files
+        ]
+        links.append(f'<a href="{html.escape(share_link(scene, base_url))}">open in optviz</a>')
+        img = f'<img src="{html.escape(name)}.png" alt="{html.escape(title)}">' if (name, "png") in files else ""
+        caption = f"<p>{html.escape(scene.display.caption)}</p>" if scene.display.caption else ""
+        sections.append(
+            f'<section id="{html.escape(name)}"><h2><span class="k">{label}</span> {html.escape(title)}</h2>'
+            f'{caption}{img}<p class="links">{" · ".join(links)}</p></section>'
+        )
+    page = (
+        '<!doctype html>\n<html><head><meta charset="utf-8"><title>optviz · lecture deck</title><style>'
+        "body{font-family:Inter,'Noto Sans','Noto Sans CJK KR',Arial,sans-serif;max-width:1320px;margin:2rem auto;"
+        "padding:0 1rem;color:#1F2430}img{width:100%;border:1px solid #E6E8EC}section{margin:0 0 3rem}"
+        ".k{display:inline-block;min-width:3.2rem;color:#0072B2}.links a{margin:0 .2rem}</style></head><body>"
+        f"<h1>optviz · lecture deck</h1><p>{_count(names)}</p>\n" + "\n".join(sections) + "\n</body></html>\n"
+    )
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
 
 
 class ProgressBar:
@@ -138,15 +228,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         list_scenes(sys.stdout)
         return 0
-    if args.all:
-        args.scenes = [*args.scenes, *(n for n in shipped_scenes() if n not in args.scenes)]
+    try:
+        deck = deck_scenes(args.all, args.only)
+    except ValueError as e:
+        return fail(str(e), 2)
+    if deck:
+        args.scenes = [*args.scenes, *(n for n in deck if n not in args.scenes)]
     if not args.scenes:
         parser.print_usage(err)
         return fail("name at least one scene file or shipped scene (see --list)", 2)
     try:
-        formats = parse_formats(args.format)
+        formats = parse_formats(args.format or (DECK_FORMATS if deck else "png"))
     except ValueError as e:
         return fail(str(e), 2)
+    if deck and {"gif", "mp4"} & set(formats) and args.fps is None and args.seconds is None:
+        args.fps, args.seconds = DECK_FPS, DECK_SECONDS
+    index = bool(deck) and bool({"png", "gif"} & set(formats))  # the index shows pictures
+    if index and "json" not in formats:
+        formats.append("json")  # the index links each scene's file
     bar = None if args.quiet else ProgressBar(err)
     out = Path(args.out)
     try:
@@ -168,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail("interrupted", 130)
     if bar:
         bar.finish()
+    if index:
+        written.append(write_index(out, [n for n in args.scenes if n in deck], written, args.base_url))
     for p in written:
         print(p)
     return 0

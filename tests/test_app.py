@@ -148,7 +148,7 @@ def test_every_widget_can_be_changed(warm_jit):
     def late(k: str) -> int:  # widgets that replace other widgets go last
         if k == "title":  # before its checkbox switches it off
             return -1
-        return 3 if k == "demo" else 2 if k in ("surface", "sched") else 1 if k.endswith("_name") else 0
+        return 3 if k in ("demo", "lecture") else 2 if k in ("surface", "sched") else 1 if k.endswith("_name") else 0
 
     keys.sort(key=late)
     changed: list[str] = []

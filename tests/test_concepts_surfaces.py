@@ -339,3 +339,56 @@ def test_rebound_is_found_where_rmsprop_climbs_back():
     assert [k for k, *_ in found] == [1]
     k, low, final, step = found[0]
     assert final > 100 * low and step < 3000
+
+
+# ----------------------------------------------------------------------------- C31 hyperparameter search
+
+
+def test_c31_grid_and_random_search_map():
+    """C31: a 24 x 24 grid of lr x mu (momentum, Rosenbrock) and 30 random tries over the same box.
+
+    The grid's best cell is what a direct `optviz.run` at its values gives; the grid (576 runs) finds
+    a final loss >= 1e4x below the random search's best (measured 1.8e5x: the good band is thin),
+    while the random best still beats >= 90 % of the grid's cells (measured 97 %); >= 100 cells
+    diverge (measured 134), each marked.  Checked once to fail with the effect removed: with the
+    scene's steps at 100 the grid's best no longer reaches 1e-6."""
+    from optviz.figures.hpmap import hpmap_figure
+    from optviz.runs.hpmap import SCENE_MAPS, hyperparameter_map
+    from optviz.views.surfaces import default_figure, hpmap_of
+
+    scene = _load("c31_hyperparameter_search")
+    sentences = [s for s in scene.display.caption.split(". ") if s.strip()]
+    assert 2 <= len(sentences) <= 3 and scene.display.title.startswith("C31")
+    s = scene.surfaces
+    spec = SCENE_MAPS["c31_hyperparameter_search"]
+    m = hyperparameter_map(scene, spec)
+    assert m.loss.shape == m.steps.shape == m.diverged.shape == (24, 24) and m.sample_lr.shape == (30,)
+    assert m.lr_log and not m.h2_log and m.h2 == "momentum"
+    np.testing.assert_allclose(np.diff(np.log(m.lr)), np.log(m.lr[1] / m.lr[0]))
+    assert spec.lr_range[0] <= m.sample_lr.min() and m.sample_lr.max() <= spec.lr_range[1]
+
+    def direct(hps: dict[str, float]) -> Result:
+        return optviz.run(s.surface, "momentum", **s.run_options(), **hps)
+
+    i, j = m.best_cell
+    r = direct(m.cell_hyperparams(i, j))
+    assert r.diverged_at is None and abs(r.loss[-1] - m.loss[i, j]) <= 1e-12
+    assert m.loss[i, j] < 1e-6 and m.steps[i, j] == np.flatnonzero(r.loss <= 1e-3)[0]
+    k = m.best_sample
+    assert abs(direct(m.sample_hyperparams(k)).loss[-1] - m.sample_loss[k]) <= 1e-12
+    assert m.sample_loss[k] >= 1e4 * m.loss[i, j]
+    worse = np.where(np.isfinite(m.loss), m.loss, np.inf) > m.sample_loss[k]
+    assert worse.mean() >= 0.9
+
+    # diverged cells: NaN loss and steps, marked, and a direct run there diverges
+    assert m.diverged.sum() >= 100 and np.all(np.isnan(m.loss[m.diverged])) and np.all(np.isfinite(m.loss[~m.diverged]))
+    for a, b in np.argwhere(m.diverged)[:: max(1, int(m.diverged.sum()) // 5)]:
+        assert direct(m.cell_hyperparams(a, b)).diverged_at is not None
+    fig = hpmap_figure(scene, m)
+    marks = [t for t in fig.data if (t.meta or {}).get("role") == "hpmap_diverged"]
+    assert marks and all(len(t.x) == m.diverged.sum() for t in marks) and marks[0].showlegend
+
+    # the shipped scene is drawn (and exported) as the map; its race shows the two bests
+    assert default_figure(scene) == "hpmap" and default_figure(_with(scene, steps=400)) == "scene"
+    assert hpmap_of(scene).loss[i, j] == m.loss[i, j]
+    assert [o.kwargs for o in s.optimizers] == [m.cell_hyperparams(i, j), m.sample_hyperparams(k)]

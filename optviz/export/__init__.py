@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import plotly.graph_objects as go
 from PIL import Image
@@ -74,6 +75,24 @@ class SceneFileError(ValueError):
 def shipped_scenes() -> dict[str, Path]:
     """The ready scenes shipped in optviz/scenes, by short name (the file stem)."""
     return {p.stem: p for p in sorted(SCENES_DIR.glob("*.json"))}
+
+
+def concept_number(name: str) -> int | None:
+    """3 for a concept scene 'c03_zigzag_bowl' (the lecture notes' C3, ../shared/CONCEPTS.md), else None."""
+    head = name.split("_", 1)[0]
+    return int(head[1:]) if len(head) == 3 and head[0] == "c" and head[1:].isdigit() and "_" in name else None
+
+
+def share_link(scene: Scene, base_url: str = "") -> str:
+    """The page address that opens `scene`: base_url + '?' + its URL query (`Scene.to_query`),
+    percent-encoded (spaces as %20, κ as %CE%BA); base_url "" gives a link relative to the page."""
+    return f"{base_url.rstrip('?')}?{urlencode(scene.to_query(), quote_via=quote)}"
+
+
+def lecture_scenes() -> dict[str, Path]:
+    """The shipped concept scenes (c01_... to c31_...) in the order of the lecture notes, by short name."""
+    named = [(concept_number(n), n, p) for n, p in shipped_scenes().items()]
+    return {n: p for k, n, p in sorted((k, n, p) for k, n, p in named if k is not None)}
 
 
 def load_scene(source: Scene | str | Path) -> Scene:
@@ -553,15 +572,18 @@ __all__ = [
     "animated_figure",
     "animation_timing",
     "browser_missing_message",
+    "concept_number",
     "export",
     "export_bytes",
     "export_many",
     "fill_window",
     "find_browser",
+    "lecture_scenes",
     "load_scene",
     "parse_formats",
     "prepare_figure",
     "scene_name",
+    "share_link",
     "shipped_scenes",
     "static_figure",
     "view_exporter",

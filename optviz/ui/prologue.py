@@ -1,6 +1,7 @@
 """The start of every page: its header, the kernels warmed (once per server), notices and load errors.
 
-    prologue(view, tagline)    header, warm-up under a spinner, the URL's notices, a scene that did not load
+    prologue(view, tagline)    header, warm-up under a spinner, the URL's notices, a scene that did not load,
+                               and the Lecture picker atop the sidebar (`optviz.ui.lecture`)
 
 Warm-up runs once per server process (`st.cache_resource`).  The surfaces kernel compiles in about
 6 s cold, the MLP's in about 12 s: whichever view opens first also starts the other's compilation
@@ -16,6 +17,7 @@ import time
 import streamlit as st
 
 from optviz import api, mlp
+from optviz.ui.lecture import lecture_picker
 from optviz.ui.state import ss
 
 _SPINNERS = {
@@ -64,8 +66,13 @@ def header(tagline: str) -> None:
 
 
 def prologue(view: str, tagline: str) -> None:
-    """Header, warm-up, then what the address or a scene file could not give (as notices, not errors)."""
+    """Header, warm-up, then what the address or a scene file could not give (as notices, not errors).
+
+    The Lecture picker is drawn here, before the page draws its sidebar, so it stands at the top
+    of the sidebar of both views."""
     header(tagline)
+    with st.sidebar:
+        lecture_picker()
     with st.spinner(_SPINNERS[view]):
         _warm(view)
     for n in ss.pop("_notices", []) or []:

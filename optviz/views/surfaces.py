@@ -1,20 +1,63 @@
-"""The surfaces view: optimizers racing over a 2D test surface (`optviz.views.base.View`)."""
+"""The surfaces view: optimizers racing over a 2D test surface (`optviz.views.base.View`).
+
+Besides the race, a surfaces scene has a hyperparameter map (C31, figure "hpmap"): a grid and a
+random search over lr x a second hyperparameter of its first optimizer (`optviz.runs.hpmap`).
+The scene format has no field that says "draw the map", so the shipped scenes listed in
+`optviz.runs.hpmap.SCENE_MAPS` are drawn as a map by default: a scene whose surfaces settings
+are those of such a file (`map_spec`); once they are edited, the scene is drawn as the race again.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
 
 from optviz import figures
 from optviz.api import Result
-from optviz.config import Scene
+from optviz.config import Scene, SurfacesConfig
+from optviz.figures.hpmap import hpmap_figure
+from optviz.runs.hpmap import SCENE_MAPS, HPMap, MapSpec, hyperparameter_map
 from optviz.runs.surfaces import run_scene
 from optviz.validate import check_choice
 from surfaces import SURFACES as SURFACE_REGISTRY
+
+SCENES_DIR = Path(__file__).resolve().parent.parent / "scenes"
+
+
+@functools.cache
+def _map_scenes() -> dict[SurfacesConfig, MapSpec]:
+    """The surfaces settings of each shipped map scene -> its map's spec (files read once)."""
+    out = {}
+    for name, spec in SCENE_MAPS.items():
+        scene = Scene.from_json((SCENES_DIR / f"{name}.json").read_text(encoding="utf-8"))
+        out[scene.surfaces] = spec
+    return out
+
+
+def map_spec(scene: Scene) -> MapSpec | None:
+    """The map's spec when `scene` is (the surfaces settings of) a shipped map scene, else None."""
+    return _map_scenes().get(scene.surfaces)
+
+
+@functools.lru_cache(maxsize=8)
+def _hpmap(surfaces: SurfacesConfig, spec: MapSpec) -> HPMap:
+    return hyperparameter_map(surfaces, spec)
+
+
+def hpmap_of(scene: Scene) -> HPMap:
+    """The scene's hyperparameter map (computed once per setting: ~0.2-0.4 s for 24 x 24 + 30 runs)."""
+    return _hpmap(scene.surfaces, map_spec(scene) or MapSpec())
+
+
+def default_figure(scene: Scene) -> str:
+    """The figure a scene shows and exports: "hpmap" for a shipped map scene, else "scene"."""
+    return "hpmap" if map_spec(scene) is not None else "scene"
 
 
 @dataclass(frozen=True)
@@ -22,14 +65,16 @@ class SurfacesView:
     """Runs `scene.surfaces`; draws the page's trajectory + loss figure and its companions."""
 
     name: str = "surfaces"
-    figures: tuple[str, ...] = ("scene", "trajectory", "loss", "surface3d", "lr", "effective_lr")
+    figures: tuple[str, ...] = ("scene", "trajectory", "loss", "surface3d", "lr", "effective_lr", "hpmap")
     csv_columns: tuple[str, ...] = ("step", "optimizer", "x", "y", "loss", "lr")
 
     def run(self, scene: Scene) -> list[Result]:
         return run_scene(scene)
 
     def figure(self, scene: Scene, results: Any, name: str | None = None, *, animate: bool = True) -> go.Figure:
-        name = "scene" if name is None else check_choice("figure", name, self.figures)
+        name = default_figure(scene) if name is None else check_choice("figure", name, self.figures)
+        if name == "hpmap":  # its own runs (the grid and the samples), not the race's results
+            return hpmap_figure(scene, hpmap_of(scene))
         if name == "scene":
             return figures.scene_figure(scene, results, animate=animate)
         if name == "trajectory":
