@@ -48,6 +48,23 @@ def _charts(at: AppTest) -> dict[str, dict]:
     return {_key(c): json.loads(c.proto.spec) for c in at.get("plotly_chart")}
 
 
+def _live(at: AppTest) -> dict | None:
+    """The MLP live chart's payload (the decision boundary, and the training curves under its player)."""
+    live = [c for c in at.get("bidi_component") if c.proto.component_name == "optviz.live_chart"]
+    return json.loads(live[0].proto.json) if live else None
+
+
+def _curves(at: AppTest) -> dict:
+    """The training curves' figure: drawn in the live chart, under the boundary's player."""
+    payload = _live(at)
+    assert payload is not None, "no live chart on the page"
+    return payload["dynamic"]["companion"]
+
+
+def _drawn(at: AppTest) -> bool:
+    return bool(at.get("plotly_chart")) or _live(at) is not None
+
+
 def _scene(at: AppTest) -> Scene:
     scene, notices = Scene.from_query(dict(at.query_params))
     assert not notices, notices
@@ -102,12 +119,12 @@ def test_the_default_mlp_page(warm_mlp) -> None:
     scene = _scene(at)
     assert scene.view == "mlp" and scene.mlp == MLPConfig()
     assert not any(k.startswith("m_") for k in at.query_params)  # the short address ?view=mlp
-    # the decision boundary plays in the browser (the live chart), the curves are a plotly chart below it
+    # the decision boundary plays in the browser (the live chart), the curves under its player follow it
     (live,) = [c for c in at.get("bidi_component") if c.proto.component_name == "optviz.live_chart"]
     dynamic = json.loads(live.proto.json)["dynamic"]
     assert dynamic["kind"] == "mlp" and len(dynamic["panels"]) == 3
-    titles = [_key(c) for c in at.get("plotly_chart")]
-    assert titles[0].startswith("training and validation")
+    assert dynamic["companion"]["layout"]["meta"]["auto_title"].startswith("training and validation")
+    assert sum(sh.get("name") == "optviz_step" for sh in dynamic["companion"]["layout"]["shapes"]) == 2
     assert at.session_state["mlp_tab"] == "Training"
     assert any(m.value.startswith("**optimizers from one init.**") for m in at.markdown)  # the defaults' preset
 
@@ -143,8 +160,9 @@ def test_every_tab_draws(warm_mlp) -> None:
         at.run()
         _ok(at)
         titles = [_key(c) for c in at.get("plotly_chart")]
-        live = [c for c in at.get("bidi_component") if c.proto.component_name == "optviz.live_chart"]
-        assert len(titles) + len(live) >= len([f for f in figs if f != "lr"]), (tab, titles)
+        payload = _live(at)  # the boundary, and the curves under its player: two figures
+        live = 0 if payload is None else 1 + ("companion" in payload["dynamic"])
+        assert len(titles) + live >= len([f for f in figs if f != "lr"]), (tab, titles)
         if tab == "Gradients":
             assert [m.label for m in at.metric][0].startswith("relative error")
             assert float(at.metric[0].value) < 1e-7
@@ -227,7 +245,8 @@ def test_buttons_add_and_remove(warm_mlp) -> None:
     at.run()
     _ok(at)
     assert [o.name for o in _scene(at).mlp.optimizers] == ["adam", "sgd", "momentum", "rmsprop"]
-    assert len(_charts(at)) == 1  # the curves; the boundary is the live chart
+    assert not _charts(at)  # the boundary and, under its player, the curves: both in the live chart
+    assert len([t for t in _curves(at)["data"] if str(t.get("name", "")).endswith(" train")]) == 4
     (live,) = [c for c in at.get("bidi_component") if c.proto.component_name == "optviz.live_chart"]
     assert len(json.loads(live.proto.json)["dynamic"]["panels"]) == 4
     first = at.session_state["mlp_slots"][0]
@@ -247,7 +266,7 @@ def test_the_loss_curve_is_mlp_train(warm_mlp) -> None:
     X, y = mlp.make_dataset("moons", n=256, noise=0.3, seed=0)
     Xt, Xv, yt, yv = mlp.split(X, y, 0.25, 0)
     Xt, Xv, _, _ = mlp.standardize(Xt, Xv)
-    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if _key(c).startswith("training"))
+    spec = _curves(at)
     for o in s.optimizers:
         r = mlp.train(
             Xt, yt, hidden=(16, 16), activation="relu", init="he_normal", optimizer=o.name, steps=200,
@@ -270,11 +289,11 @@ def test_a_bad_combination_is_a_readable_error(warm_mlp) -> None:
     errors = " ".join(e.value for e in at.error)
     assert "do not combine" in errors and "validation fraction above 0" in errors
     assert any("validation fraction above 0" in e.value for e in at.sidebar.error)  # beside the controls
-    assert at.get("plotly_chart")  # and the page still draws, with the last valid settings
+    assert _drawn(at)  # and the page still draws, with the last valid settings
     at.slider(key="mlp_val_fraction").set_value(0.25)  # fixing it brings the page back
     at.run()
     _ok(at)
-    assert at.get("plotly_chart")
+    assert _drawn(at)
 
 
 def test_a_bad_link_gives_a_notice(warm_mlp) -> None:
@@ -294,8 +313,8 @@ def test_a_huge_lr_shows_divergence_not_an_error(warm_mlp) -> None:
     at.run()
     _ok(at)
     warnings = " ".join(w.value for w in at.warning)
-    assert "SGD (lr 10) diverged at step 10" in warnings
-    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if _key(c).startswith("training"))
-    assert any(t.get("name") == "SGD (lr 10) diverged" for t in spec["data"])
+    assert "SGD (η = 10) diverged at step 10" in warnings
+    spec = _curves(at)
+    assert any(t.get("name") == "SGD (η = 10) diverged" for t in spec["data"])
     table = at.dataframe[0].value
     assert list(table["diverged"]) == ["no", "step 10", "no"]

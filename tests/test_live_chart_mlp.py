@@ -99,8 +99,12 @@ from optviz.figures.mlp import decision_boundary_figure
 from optviz.runs.mlp import run_mlp_scene
 from optviz.ui.live_chart import live_chart
 
-run = run_mlp_scene(Scene(view="mlp"), parts=())
-payload = live_payload_mlp(decision_boundary_figure(run.results, frames=40, resolution=60), fps=20)
+from optviz.views import MLP
+
+scene = Scene(view="mlp")
+run = run_mlp_scene(scene, parts=())
+curves = MLP.figure(scene, run, "curves")
+payload = live_payload_mlp(decision_boundary_figure(run.results, frames=40, resolution=60), fps=20, companion=curves)
 live_chart(payload, key="live", height=560, sent=st.session_state.setdefault("sent", set()))
 """
 
@@ -109,7 +113,11 @@ STATE = """() => {
   const heat = gd._fullData.filter(t => t.type === 'heatmap');
   return {label: document.querySelector('.optviz-live-step').textContent, heat: heat.length,
           z: heat.map(t => Array.from(gd.data[t.index].z[30]).join(',')),
-          corner: gd.layout.annotations.map(a => a.text)};
+          corner: gd.layout.annotations.map(a => a.text),
+          steps: (() => {  // the companion curves' step lines: [visible, x] each
+            const c = document.querySelector('[data-testid="optviz-live-chart"] .optviz-live-companion.js-plotly-plot');
+            return c ? c.layout.shapes.filter(s => s.name === 'optviz_step').map(s => [s.visible, s.x0]) : null;
+          })()};
 }"""
 
 
@@ -166,3 +174,8 @@ def test_browser_renders_and_plays_the_decision_boundary(mlp_page):
     assert mid["label"] != "step 500"
     assert sum("step 500:" in t for t in mid["corner"]) == 0  # the accuracy boxes follow the frame
     assert mid["z"] != rest["z"]  # the heatmaps show an earlier frame
+    # the training curves under the player: their step lines (loss and accuracy panel) sit on the
+    # frame's step while it is not the last, and are hidden at rest
+    assert rest["steps"] is not None and len(rest["steps"]) == 2 and not any(v for v, _ in rest["steps"])
+    step = int(mid["label"].removeprefix("step "))
+    assert mid["steps"] == [[True, step], [True, step]]

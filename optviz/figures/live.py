@@ -266,7 +266,40 @@ def decode_u8(s: str) -> np.ndarray:
     return np.frombuffer(zlib.decompress(base64.b64decode(s)), dtype=np.uint8)
 
 
-def live_payload_mlp(fig: go.Figure, *, fps: int = 20) -> LivePayload:
+STEP_MARKER = "optviz_step"  # the name of the companion's vertical lines that follow the frame
+
+
+def companion_json(fig: go.Figure) -> dict[str, Any]:
+    """A figure drawn under the animation whose step it follows (the MLP's loss and accuracy curves):
+    its JSON (plotly's typed arrays kept) with one vertical line per x axis, named `STEP_MARKER`, that
+    the player moves to the frame's step."""
+    d = json.loads(fig.to_json())
+    d.pop("frames", None)
+    layout = d.setdefault("layout", {})
+    axes = sorted(k for k in layout if k.startswith("xaxis")) or ["xaxis"]
+    marks = []
+    for ax in axes:
+        xref = "x" + ax[5:]
+        yref = str((layout.get(ax) or {}).get("anchor") or "y" + ax[5:])
+        marks.append(
+            {
+                "type": "line",
+                "name": STEP_MARKER,
+                "xref": xref,
+                "yref": f"{yref} domain",
+                "x0": None,
+                "x1": None,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "rgba(91, 98, 114, 0.7)", "width": 2},
+                "visible": False,
+            }
+        )
+    layout["shapes"] = [*(layout.get("shapes") or []), *marks]
+    return d
+
+
+def live_payload_mlp(fig: go.Figure, *, fps: int = 20, companion: go.Figure | None = None) -> LivePayload:
     """Split the MLP view's decision-boundary figure into a `LivePayload` (`dynamic["kind"] == "mlp"`).
 
     fig: `optviz.figures.mlp.decision_boundary_figure(...)` (or `mlp_figure(..., "boundary")`):
@@ -274,6 +307,8 @@ def live_payload_mlp(fig: go.Figure, *, fps: int = 20) -> LivePayload:
         of the data, annotations (panel titles, the accuracy in each corner) that the frames
         rewrite, and plotly's own play button and slider, which the live chart's player replaces.
     fps: frames per second at 1x speed.
+    companion: a figure drawn under the player whose step lines follow the frame (`companion_json`):
+        the training curves, so that the loss and accuracy move with the boundary.
 
     static: {"data": the traces without the heatmaps' z, "layout": without annotations, sliders
     and play buttons}.  dynamic: {"kind", "annotations": the final ones, "texts": {annotation
@@ -326,6 +361,8 @@ def live_payload_mlp(fig: go.Figure, *, fps: int = 20) -> LivePayload:
         "panels": panels,
         "anim": anim,
     }
+    if companion is not None:
+        dynamic["companion"] = companion_json(companion)
     return LivePayload(static_key=static_key, static=static, dynamic=dynamic)
 
 
@@ -365,4 +402,6 @@ __all__ = [
     "kept_steps",
     "live_payload",
     "live_payload_mlp",
+    "companion_json",
+    "STEP_MARKER",
 ]

@@ -21,7 +21,7 @@ from optviz.config import Display, MLPConfig, Scene
 from optviz.config import mlp as M
 from optviz.figures.live import LivePayload, live_payload_mlp
 from optviz.figures.mlp import describe
-from optviz.mlp.model import ACTIVATION_TITLES, INIT_TITLES
+from optviz.mlp.model import ACTIVATION_TITLES, INIT_TITLES, MAX_HIDDEN_LAYERS
 from optviz.runs.mlp import MLPRun, compute_key
 from optviz.ui.controls import (
     display_control,
@@ -35,7 +35,7 @@ from optviz.ui.controls import (
 from optviz.ui.export_panel import export_panel
 from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
-from optviz.ui.state import Group, default, settle, show_error, ss, sync_mlp, sync_url
+from optviz.ui.state import Group, default, settle, show_error, shown, ss, sync_mlp, sync_url
 from optviz.ui.surfaces_page import L2_GRID
 from optviz.views import MLP
 
@@ -90,9 +90,11 @@ def _figure(key: str, display_json: str, name: str, height: int | None = None) -
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _live(key: str, display_json: str, height: int | None) -> LivePayload:
-    """The decision boundary as the live chart's payload: data and axes once, the frames as uint8 grids."""
+    """The decision boundary as the live chart's payload: data and axes once, the frames as uint8 grids,
+    and under the player the training curves, whose step line follows the frame."""
     fig = _figure(key, display_json, "boundary", height)
-    return live_payload_mlp(fig, fps=Display.from_dict(json.loads(display_json)).fps)
+    curves = _figure(key, display_json, "curves")
+    return live_payload_mlp(fig, fps=Display.from_dict(json.loads(display_json)).fps, companion=curves)
 
 
 def _chart(scene: Scene, name: str, height: int | None = None) -> None:
@@ -202,11 +204,12 @@ def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
         groups.append(Group(data, st.empty()))
 
         st.header("Network", divider="gray")
-        layers = st.slider("hidden layers", 1, 3, key="mlp_layers")
+        layers = st.slider("hidden layers", 1, MAX_HIDDEN_LAYERS, key="mlp_layers")
         hidden = []
-        for i, col in enumerate(st.columns(3)[:layers]):
-            with col:
-                hidden.append(int(select_slider(f"width {i + 1}", f"mlp_width_{i}", _WIDTHS, 16)))
+        for row in range(0, layers, 3):  # three width sliders a row
+            for i, col in zip(range(row, min(layers, row + 3)), st.columns(3)):
+                with col:
+                    hidden.append(int(select_slider(f"width {i + 1}", f"mlp_width_{i}", _WIDTHS, 16)))
         c1, c2 = st.columns(2)
         activation = c1.selectbox(
             "activation", list(ACTIVATION_TITLES), key="mlp_activation", format_func=titled(ACTIVATION_TITLES)
@@ -315,12 +318,9 @@ def _tab_training(scene: Scene, key: str) -> None:
     _chart(scene, "boundary", height=500)
     st.caption(
         "Colour: the predicted class; depth of tint: the confidence.  Hollow markers are validation points.  "
-        "▶ plays the training; the slider picks a step."
-    )
-    _chart(scene, "curves")
-    st.caption(
-        "Solid: training loss, dotted: validation loss.  ★ the lowest validation loss; a dotted vertical line "
-        "where early stopping ended a run; a red ✕ where a run diverged."
+        "▶ plays the training; the slider picks a step, and the grey line on the curves below follows it.  "
+        "Curves: solid training, dotted validation; ★ the lowest validation loss; a dotted vertical line where "
+        "early stopping ended a run; a red ✕ where a run diverged."
     )
     if run.lr_varies:
         _chart(scene, "lr")
@@ -467,10 +467,13 @@ def page() -> None:
         run = _core(key)
     t1 = time.perf_counter()
     ss["_mlp"] = ss["_mlp_applied"] = scene.mlp
+    scene = shown(scene)  # a loaded scene's title and caption, marked once a setting changed
     sync_url(scene)
 
     name = M.matching_preset(scene.mlp)
     st.markdown(f"**{name}.** {M.PRESETS[name][1]}" if name else describe(scene.mlp))
+    if scene.display.caption:
+        st.caption(scene.display.caption)
     diverged = [f"{label} diverged at step {step}" for label, step in run.diverged()]
     if diverged:
         st.warning(

@@ -13,6 +13,7 @@ const STATICS = new Map(); // static_key -> static part
 const STATIC_CACHE_SIZE = 8;
 const CHARTS = new WeakMap(); // parentElement -> chart state
 const CONTROLS_PX = 40;
+const STEP_MARKER = "optviz_step"; // the companion's step lines (STEP_MARKER in live.py)
 const SPEEDS = [0.5, 1, 2];
 // Draw at most ~30 frames a second: at 2x speed the 20 fps of a scene would ask for 40, and a
 // frame the screen cannot show in time only delays the next one (the clock skips frames instead).
@@ -250,6 +251,7 @@ async function mlpMode(st, dyn, stat) {
   return {
     frames,
     label: (j) => `${anim.prefix}${anim.labels[j]}`,
+    step: (j) => Number(anim.labels[j]), // the frames are named by their step
     figure(j) {
       const data = stat.data.map((t) => ({ ...t }));
       for (const p of panels) data[p.trace].z = p.rows[j];
@@ -282,11 +284,13 @@ function createChart(parent) {
   );
   const slider = el("input", { type: "range", min: "0", max: "0", step: "1", value: "0", "aria-label": "step" });
   const label = el("span", { class: "optviz-live-step" }, "");
+  const companion = el("div", { class: "optviz-live-companion" });
   bar.append(play, pause, ...speeds, slider, label);
-  root.append(plot, bar);
+  root.append(plot, bar, companion);
   parent.appendChild(root);
 
-  const st = { root, plot, bar, play, pause, speeds, slider, label, gd: null, mode: null, kind: null, frame: 0,
+  const st = { root, plot, bar, play, pause, speeds, slider, label, companion, cgd: null, companionH: 0,
+    stepShapes: [], gd: null, mode: null, kind: null, frame: 0,
     playing: false, busy: false, drawing: false, drawnAt: -Infinity, height: 0, speed: 1, raf: 0, scrubRaf: 0,
     scrubTo: 0, startFrame: 0, startTime: 0, token: 0, observer: null, setTrigger: null };
 
@@ -317,6 +321,7 @@ function createChart(parent) {
   st.observer = new ResizeObserver(() => {
     if (st.gd && window.Plotly)
       Promise.resolve(window.Plotly.Plots.resize(st.gd))
+        .then(() => st.cgd && window.Plotly.Plots.resize(st.cgd))
         .then(() => fitLegend(st))
         .then(() => fitSquare(st));
   });
@@ -346,6 +351,7 @@ function showFrame(st, j) {
   st.drawing = true;
   // plotly.js draws scatter restyles synchronously; the promise also covers a heatmap's image
   Promise.resolve(st.mode.draw(st.frame))
+    .then(() => moveStep(st, st.frame))
     .catch((err) => console.error("optviz live chart:", err))
     .finally(() => (st.drawing = false));
   setSlider(st, st.frame);
@@ -435,7 +441,9 @@ async function render(st, data) {
   st.root.style.background = layout.paper_bgcolor || "";
   st.root.style.color = (layout.font || {}).color || "";
   if (kind === "mlp" && st.fitHeight) layout.height = Math.min(st.fitHeight, layout.height);
-  st.root.style.height = `${layout.height + CONTROLS_PX}px`;
+  const comp = dyn.companion || null;
+  st.companionH = comp ? (comp.layout && comp.layout.height) || 360 : 0;
+  st.root.style.height = `${layout.height + CONTROLS_PX + st.companionH}px`;
   const config = { responsive: false, ...(data.config || {}) };
   st.busy = true; // the player waits: a restyle in the middle of a react would mix old and new traces
   try {
@@ -448,10 +456,48 @@ async function render(st, data) {
   st.baseTop = baseTop; // the server's top margin: the least the legend fit may use
   await fitLegend(st);
   await fitSquare(st);
+  await drawCompanion(st, comp, config);
+  if (token !== st.token) return;
+  await moveStep(st, j);
   if (st.playing) restartClock(st);
   setSlider(st, j);
   (window.__optvizRenders ||= []).push({ t: performance.now(), kind });
   window.dispatchEvent(new CustomEvent("optviz:render"));
+}
+
+// The companion figure under the player (the MLP's training curves), drawn with each new payload;
+// its vertical lines named STEP_MARKER (live.py) follow the frame's step.
+async function drawCompanion(st, comp, config) {
+  const Plotly = window.Plotly;
+  if (!comp) {
+    if (st.cgd) Plotly.purge(st.cgd);
+    st.cgd = null;
+    st.stepShapes = [];
+    st.companion.replaceChildren();
+    return;
+  }
+  const layout = { ...comp.layout, autosize: true, height: st.companionH };
+  delete layout.width;
+  st.stepShapes = (layout.shapes || []).flatMap((sh, i) => (sh.name === STEP_MARKER ? [i] : []));
+  st.cgd = st.cgd
+    ? await Plotly.react(st.cgd, comp.data, layout, config)
+    : await Plotly.newPlot(st.companion, comp.data, layout, config);
+}
+
+// The companion's step lines at frame j's step; hidden at rest on the last frame (the curves end there).
+function moveStep(st, j) {
+  if (!st.cgd || !st.stepShapes.length || !st.mode || !st.mode.step) return undefined;
+  const step = st.mode.step(j);
+  const show = j < lastFrame(st) && Number.isFinite(step);
+  const upd = {};
+  for (const i of st.stepShapes) {
+    upd[`shapes[${i}].visible`] = show;
+    if (show) {
+      upd[`shapes[${i}].x0`] = step;
+      upd[`shapes[${i}].x1`] = step;
+    }
+  }
+  return window.Plotly.relayout(st.cgd, upd);
 }
 
 // The MLP panels are square (scaleanchor): in a figure taller than a panel is wide, plotly centres
@@ -470,7 +516,7 @@ async function fitSquare(st) {
   const h = Math.max(200, Math.min(want, plotHeight(st)));
   st.fitHeight = h;
   if (Math.abs(h - fl.height) <= 2) return;
-  st.root.style.height = `${h + CONTROLS_PX}px`;
+  st.root.style.height = `${h + CONTROLS_PX + st.companionH}px`;
   st.busy = true;
   try {
     await window.Plotly.relayout(st.gd, { height: h });
@@ -532,6 +578,7 @@ export default function liveChart(component) {
     cancelAnimationFrame(st.scrubRaf);
     st.observer.disconnect();
     if (st.gd && window.Plotly) window.Plotly.purge(st.gd);
+    if (st.cgd && window.Plotly) window.Plotly.purge(st.cgd);
     st.root.remove();
     CHARTS.delete(parentElement);
   };
