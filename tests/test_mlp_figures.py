@@ -189,3 +189,18 @@ def test_long_curves_are_thinned():
     r = mlp.train(X, y, hidden=(4,), steps=5000, lr=0.01)
     fig = F.loss_curves_figure(r)
     assert len(fig.data[0].x) == F.MAX_POINTS and fig.data[0].x[-1] == 5000 and fig.data[0].x[0] == 0
+
+
+def test_log_axes_are_ticked_at_decades_written_as_powers(runs):
+    """The loss axis reads 10⁻², 10⁻¹, 1 (issue 9: never plotly's minor digits "8 7 6 5 4 3 2 0.1 9")."""
+    import re
+
+    fig = F.loss_curves_figure(runs)
+    logs = [fig.layout[k] for k in fig.layout if k.startswith("yaxis") and fig.layout[k].type == "log"]
+    assert logs
+    for ax in logs:
+        assert ax.tickvals is not None and len(ax.tickvals) >= 3
+        for v, t in zip(ax.tickvals, ax.ticktext):
+            m, e = f"{v:.0e}".split("e")
+            assert m in ("1", "2", "5"), (v, t)  # decades, with 2· and 5· only when few decades show
+            assert re.fullmatch(r"(\d·)?10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]*|\d+", t), t

@@ -37,6 +37,7 @@ from optviz.config import Scene, run_labels
 from optviz.config.mlp import COMPARISONS, DATASET_TITLES, DECISION_RESOLUTION, FIGURE_TITLES, FIGURES, MLPConfig
 from optviz.figures.palette import COLORS, DIVERGED_COLOR, THEMES, color_for
 from optviz.figures.style import apply_display
+from optviz.figures.surfaces import log_ticks
 from optviz.mlp.data import one_hot
 from optviz.mlp.landscape import Landscape, Slice1D
 from optviz.mlp.model import ACTIVATION_TITLES, INIT_TITLES, ActivationStats
@@ -94,7 +95,29 @@ def _mix(hex_color: str, white: float) -> str:
     return f"rgb({r},{g},{b})"
 
 
+def _decade_ticks(fig: go.Figure) -> None:
+    """Every log axis ticked at its decades as powers of ten ("10⁻³", not plotly's "8 7 6 5 4 3 2
+    0.1 9 8" of minor digits), from the positive values of the traces drawn on it (`log_ticks`)."""
+    layout = fig.layout
+    for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
+        ax = layout[name]
+        if ax.type != "log" or ax.tickvals is not None:
+            continue
+        letter, ref = name[0], name[0] + name[5:]
+        vals = []
+        for t in fig.data:
+            if (getattr(t, f"{letter}axis", None) or letter) == ref and getattr(t, letter, None) is not None:
+                v = np.asarray(t[letter], dtype=np.float64).ravel() if not isinstance(t[letter], dict) else None
+                if v is not None:
+                    vals.append(v[np.isfinite(v) & (v > 0)])
+        v = np.concatenate(vals) if vals else np.zeros(0)
+        if v.size:
+            ticks, text = log_ticks(float(v.min()), float(v.max()))
+            ax.update(tickvals=ticks, ticktext=text)
+
+
 def _base_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    _decade_ticks(fig)
     fig.update_layout(
         title={"text": title},
         template="plotly_white",

@@ -642,8 +642,10 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def power_label(e: int, m: int = 1) -> str:
-    """10^e as text with superscripts ("10⁻⁴"), or m·10^e."""
-    p = {0: "1", 1: "10"}.get(e) or "10" + str(e).translate(_SUPERSCRIPT)
+    """10^e as text with superscripts ("10⁻⁴"), or m·10^e ("2·10⁻⁴"; plain "2", "20" near 1)."""
+    if e in (0, 1):
+        return str(m * 10**e)
+    p = "10" + str(e).translate(_SUPERSCRIPT)
     return p if m == 1 else f"{m}·{p}"
 
 
