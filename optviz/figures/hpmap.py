@@ -102,7 +102,7 @@ def hpmap_figure(scene: Scene, m: Any) -> go.Figure:
             "zmax": zhi,
             "colorscale": LOSS_SCALE,
             "colorbar": {
-                "title": {"text": "final loss", "side": "right"},
+                "title": {"text": "final loss", "side": "top"},  # above the bar: beside it, it meets the next panel
                 "x": doms[0][1] + 0.01,
                 "xanchor": "left",
                 "len": 1.0,
@@ -123,7 +123,7 @@ def hpmap_figure(scene: Scene, m: Any) -> go.Figure:
             "z": m.steps,
             "colorscale": STEPS_SCALE,
             "colorbar": {
-                "title": {"text": f"steps to f* + {tol}", "side": "right"},
+                "title": {"text": f"steps to<br>f* + {tol}", "side": "top"},
                 "x": doms[1][1] + 0.01,
                 "xanchor": "left",
                 "len": 1.0,
@@ -228,7 +228,7 @@ def hpmap_figure(scene: Scene, m: Any) -> go.Figure:
         "xaxis": _axis("learning rate", m.lr, m.lr_log, doms[0], "y"),
         "yaxis": _axis(h2_title, m.h2_values, m.h2_log, [0.0, 1.0], "x"),
         "xaxis2": _axis("learning rate", m.lr, m.lr_log, doms[1], "y2"),
-        "yaxis2": _axis(h2_title, m.h2_values, m.h2_log, [0.0, 1.0], "x2"),
+        "yaxis2": _axis("", m.h2_values, m.h2_log, [0.0, 1.0], "x2"),  # the left panel's, shared
         "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
         "hovermode": "closest",
         "meta": {"optviz": "figure", "auto_title": title, "bottom": 56},

@@ -132,14 +132,22 @@ def apply_scene(scene: Scene, *, shipped: bool = True) -> None:
     ss["_aspect"], ss["_view"], ss["_mlp"] = d.aspect, scene.view, scene.mlp
     ss["_base_scene"] = scene
     if shipped:
-        ss["_shipped"] = scene
+        ss["_shipped"], ss["_shipped_settle"] = scene, True
 
 
 def shown(scene: Scene) -> Scene:
     """The scene as the page draws it: a loaded scene's title and caption, marked "(settings changed)"
-    once a setting differs from the loaded one (`optviz.config.shown_scene`)."""
+    once a setting differs from the loaded one (`optviz.config.shown_scene`).
+
+    The settings compared against are the loaded scene's as the widgets first hold them: a value
+    between a slider's grid points (an lr of 0.00122168 from a search) is shown at the nearest one,
+    which is not a change the lecturer made."""
     shipped = ss.get("_shipped")
-    return scene if shipped is None else shown_scene(shipped, scene)
+    if shipped is None:
+        return scene
+    if ss.pop("_shipped_settle", False):
+        shipped = ss["_shipped"] = replace(scene, display=shipped.display)
+    return shown_scene(shipped, scene)
 
 
 def mlp_state(s: MLPConfig) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
 from optviz.ui.state import Group, default, hp_key, settle, shown, ss, sync_url
 from optviz.views import SURFACES
+from optviz.views.surfaces import default_figure
 from surfaces import SURFACES as SURFACE_REGISTRY
 
 _NOISE = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -250,7 +251,7 @@ def _live(scene_json: str) -> LivePayload:
     """The main chart's payload: the view's figure without frames, split into the static part the
     browser caches (contours, keyed by surface, parameters and theme) and compact float32 runs."""
     scene = Scene.from_json(scene_json)
-    fig = SURFACES.figure(scene, _run(scene), animate=False)
+    fig = SURFACES.figure(scene, _run(scene), "scene", animate=False)  # the race, also in a map scene
     return live_payload(fig, frames=scene.display.frames, fps=scene.display.fps)
 
 
@@ -354,7 +355,7 @@ def rebound_note(scene: Scene, results: list[Result]) -> str:
 def _tabs(scene: Scene, results: list[Result]) -> None:
     """Results, update rules, lr and effective step: only the open tab is built and sent (the two
     charts are a few hundred kB a slider move that nobody sees while the Results tab is open)."""
-    names = ["Results", "Update rules", "Learning rate", "Effective step size"]
+    names = ["Results", "Update rules", "Learning rate", "Effective step size", "Hyperparameter map"]
     tabs = st.tabs(names, key="surfaces_tab", on_change="rerun")
     for tab, name in zip(tabs, names):
         if tab.open is False:
@@ -371,9 +372,24 @@ def _tabs(scene: Scene, results: list[Result]) -> None:
                 _update_rules(scene)
             elif name == "Learning rate":
                 st.plotly_chart(_figure(scene.to_json(), "lr"), key="chart_lr", theme=None)
-            else:
+            elif name == "Effective step size":
                 st.plotly_chart(_figure(scene.to_json(), "effective_lr"), key="chart_eff", theme=None)
                 st.caption(effective_step_caption([o.name for o in scene.surfaces.optimizers]))
+            elif default_figure(scene) != "hpmap":  # a map scene draws its map above the tabs already
+                _hpmap_chart(scene)
+
+
+def _hpmap_chart(scene: Scene) -> None:
+    """C31: grid search and random search over lr x a second hyperparameter of the first optimizer."""
+    with st.spinner("Running the grid (24 x 24 runs) and the random search…"):
+        fig = _figure(scene.to_json(), "hpmap")
+    st.plotly_chart(fig, key="chart_hpmap", theme=None)
+    first = scene.surfaces.optimizers[0]
+    st.caption(
+        f"Each cell is one run of {OPTIMIZERS[first.name].title} with every other setting of this scene; "
+        "dots are the random search's tries over the same box, ✕ the runs that diverged.  The grid's best "
+        "and the random search's best are marked."
+    )
 
 
 def page() -> None:
@@ -430,6 +446,8 @@ def page() -> None:
         # The start widgets are drawn already: set them at the top of the next run.
         ss["_pending_start"] = (round(clicked[0], 4), round(clicked[1], 4))
         st.rerun()
+    if default_figure(scene) == "hpmap":  # the lecture's picture of this scene is the map (C31)
+        _hpmap_chart(scene)
     if scene.display.show_3d:
         st.plotly_chart(_figure(scene.to_json(), "surface3d"), key="chart_3d", theme=None)
     _tabs(scene, results)

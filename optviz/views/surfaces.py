@@ -3,8 +3,9 @@
 Besides the race, a surfaces scene has a hyperparameter map (C31, figure "hpmap"): a grid and a
 random search over lr x a second hyperparameter of its first optimizer (`optviz.runs.hpmap`).
 The scene format has no field that says "draw the map", so the shipped scenes listed in
-`optviz.runs.hpmap.SCENE_MAPS` are drawn as a map by default: a scene whose surfaces settings
-are those of such a file (`map_spec`); once they are edited, the scene is drawn as the race again.
+`optviz.runs.hpmap.SCENE_MAPS` are drawn as a map by default: a scene whose settings, except the
+swept hyperparameters and the other runs, are those of such a file (`map_spec`); once one of those
+is edited, the scene is drawn as the race again (the page keeps the map in a tab).
 """
 
 from __future__ import annotations
@@ -30,19 +31,27 @@ from surfaces import SURFACES as SURFACE_REGISTRY
 SCENES_DIR = Path(__file__).resolve().parent.parent / "scenes"
 
 
+def _map_key(s: SurfacesConfig) -> tuple[Any, ...]:
+    """What a map depends on: everything but the hyperparameters it sweeps (so a map scene stays one
+    when the page's lr slider shows the scene's lr at its nearest grid value) and the other runs."""
+    first = s.optimizers[0].name if s.optimizers else None
+    start = tuple(float(v) for v in s.start_point)  # None and the surface default alike
+    return (s.surface, s.surface_params, start, s.steps, s.noise, s.noise_seed, s.clip_norm, s.l2, s.schedule, first)
+
+
 @functools.cache
-def _map_scenes() -> dict[SurfacesConfig, MapSpec]:
-    """The surfaces settings of each shipped map scene -> its map's spec (files read once)."""
+def _map_scenes() -> dict[tuple[Any, ...], MapSpec]:
+    """The settings of each shipped map scene (`_map_key`) -> its map's spec (files read once)."""
     out = {}
     for name, spec in SCENE_MAPS.items():
         scene = Scene.from_json((SCENES_DIR / f"{name}.json").read_text(encoding="utf-8"))
-        out[scene.surfaces] = spec
+        out[_map_key(scene.surfaces)] = spec
     return out
 
 
 def map_spec(scene: Scene) -> MapSpec | None:
-    """The map's spec when `scene` is (the surfaces settings of) a shipped map scene, else None."""
-    return _map_scenes().get(scene.surfaces)
+    """The map's spec when `scene` has the settings of a shipped map scene (`_map_key`), else None."""
+    return _map_scenes().get(_map_key(scene.surfaces))
 
 
 @functools.lru_cache(maxsize=8)
