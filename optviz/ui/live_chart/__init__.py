@@ -7,9 +7,10 @@
     payload = live_payload_mlp(mlp_figure(scene, run, "boundary"), fps=...)   # the MLP view's
     live_chart(payload, key="live_mlp", height=560, sent=sent)                 # never clicked
 
-A Streamlit `st.components.v2` component (no iframe, no build step): `live_chart.js` and
-`live_chart.css` are read here and registered inline; Streamlit imports the JS once per page as a
-module (a Blob URL cached by content) and calls it again with each rerun's data.  The JS keeps a
+A Streamlit `st.components.v2` component (no iframe, no build step): `live_chart.css` and a small
+JS stub are registered inline; the stub imports `live_chart.js` once per page from Streamlit's
+component file route (inline JS would travel with every rerun's message) and calls it again with
+each rerun's data.  The JS keeps a
 module-level cache of static parts by key, plays the frames with requestAnimationFrame (one plotly
 call per frame, at most ~30 a second), and in the surfaces mode hit-tests clicks on the contour
 panel itself and reports them as a trigger value (so a click is reported in one rerun only).  The
@@ -28,6 +29,7 @@ copying 4.8 MB of plotly into the repository would fork it).
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +42,31 @@ from optviz.figures.live import LivePayload
 _HERE = Path(__file__).resolve().parent
 _PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 _PLOTLY_COMPONENT = "plotly_js"  # registered as optviz.ui.live_chart.plotly_js (module name + this)
+_MODULE_COMPONENT = "module_js"  # this directory, for live_chart.js: optviz.ui.live_chart.module_js
+_MODULE_VERSION = hashlib.sha256((_HERE / "live_chart.js").read_bytes()).hexdigest()[:12]
+
+# The component's own JS is this stub: Streamlit sends a v2 component's inline JS with every
+# rerun's message (24 kB of live_chart.js per slider move, measured), so the stub imports the
+# player once per page from the file route (`module_url`, cached by the browser by version) and
+# hands it each call.  The first call's cleanup waits for the import.
+_STUB = """
+let player = null;
+let loading = null;
+export default function (component) {
+  if (player) return player(component);
+  const url = component.data && component.data.module_url;
+  if (!url) return undefined;
+  let cleanup = null;
+  let gone = false;
+  loading ||= import(new URL(url, window.location.href).href).then((m) => (player = m.default));
+  loading.then((p) => { if (!gone) cleanup = p(component); }).catch((e) => console.error("optviz live chart:", e));
+  return () => { gone = true; if (cleanup) cleanup(); };
+}
+"""
 
 _component = st.components.v2.component(
     "optviz.live_chart",
-    js=(_HERE / "live_chart.js").read_text(encoding="utf-8"),
+    js=_STUB,
     css=(_HERE / "live_chart.css").read_text(encoding="utf-8"),
     # plotly.js puts its own CSS (hover labels, mode bar) in document.head: a shadow root would
     # hide it from the chart.
@@ -64,6 +87,15 @@ def plotly_js_url() -> str:
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
     prefix = f"/{base}" if base else ""
     return f"{prefix}/component/{__name__}.{_PLOTLY_COMPONENT}/plotly.min.js?v={plotly.__version__}"
+
+
+def module_url() -> str:
+    """Where the page loads live_chart.js from (the file route of this directory, as plotly_js_url;
+    `?v=` is the file's hash, so a changed player is fetched again)."""
+    declare_component(_MODULE_COMPONENT, path=str(_HERE))
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    prefix = f"/{base}" if base else ""
+    return f"{prefix}/component/{__name__}.{_MODULE_COMPONENT}/live_chart.js?v={_MODULE_VERSION}"
 
 
 def _noop() -> None:
@@ -96,6 +128,7 @@ def live_chart(
         "static": payload.static if include else None,
         "dynamic": payload.dynamic,
         "plotly_url": plotly_js_url(),
+        "module_url": module_url(),
         "height": int(height),
         "config": DEFAULT_CONFIG if config is None else config,
     }
