@@ -18,6 +18,7 @@ import streamlit as st
 
 from optviz import api, mlp
 from optviz.ui.lecture import lecture_picker
+from optviz.ui.live_chart import preload_player
 from optviz.ui.state import ss
 
 _SPINNERS = {
@@ -71,6 +72,7 @@ def prologue(view: str, tagline: str) -> None:
     The Lecture picker is drawn here, before the page draws its sidebar, so it stands at the top
     of the sidebar of both views."""
     header(tagline)
+    preload_player()
     with st.sidebar:
         lecture_picker()
     with st.spinner(_SPINNERS[view]):

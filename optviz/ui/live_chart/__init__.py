@@ -98,6 +98,30 @@ def module_url() -> str:
     return f"{prefix}/component/{__name__}.{_MODULE_COMPONENT}/live_chart.js?v={_MODULE_VERSION}"
 
 
+_preload = st.components.v2.component(
+    "optviz.live_chart_preload",
+    js="""
+export default function (component) {
+  const d = component.data || {};
+  if (window.__optvizPreload || !d.plotly) return undefined;
+  const abs = (u) => new URL(u, window.location.href).href;
+  // the same URLs as the player's imports: the browser's module map returns these loads to them
+  window.__optvizPreload = [import(abs(d.plotly)), import(abs(d.player))];
+  window.__optvizPreload.forEach((p) => p.catch(() => {}));
+  return undefined;
+}
+""",
+    isolate_styles=False,
+)
+
+
+def preload_player() -> None:
+    """Start loading plotly.js and the player at the top of the page: the browser fetches and
+    compiles them while Streamlit draws the sidebar, not after the chart's element arrives at the
+    end of the script (an element of no height; `st.html` strips <link rel=modulepreload>)."""
+    _preload(key="live_chart_preload", data={"plotly": plotly_js_url(), "player": module_url()}, height=0)
+
+
 def _noop() -> None:
     """Declares the `click` trigger (Streamlit reports only events with a callback)."""
 
@@ -155,4 +179,4 @@ def _requested_static(key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-__all__ = ["DEFAULT_CONFIG", "live_chart", "plotly_js_url"]
+__all__ = ["DEFAULT_CONFIG", "live_chart", "module_url", "plotly_js_url", "preload_player"]
