@@ -6,8 +6,11 @@ For each optimizer it prints three speeds measured in this run and two ratios:
               same rule), in a subprocess, over fewer steps
   hand        a scalar Numba loop written by hand for that one rule on Rosenbrock (the ceiling)
 and the start-up times (import + first run, with the Numba cache warm).
+`--custom` (or `--custom-only`) times a custom surface typed as a formula, in a fresh process whose
+kernel cache is warm: its first run (parse, symbolic derivatives, stationary points, compiling the
+formula) and a second run of the same formula (targets: 3 s and 50 ms).
 
-    python benchmarks/kernel.py [--steps 100000] [--python-steps 2000]   (or: optviz bench kernel)
+    python benchmarks/kernel.py [--steps 100000] [--python-steps 2000] [--custom]   (or: optviz bench kernel)
 """
 
 from __future__ import annotations
@@ -309,6 +312,47 @@ def startup_times() -> tuple[float, float]:
     return warm, cold
 
 
+CUSTOM_FORMULA = "sin(3*x) * cos(2*y) + 0.1*(x**2 + y**2)"
+CUSTOM_SNIPPET = """
+import json, sys, time
+t = time.perf_counter()
+import optviz
+imported = time.perf_counter() - t
+out = {"import": imported}
+for opt in ("adam", "newton"):
+    f = sys.argv[1] + (" + 0.01*x*y" if opt == "newton" else "")  # a formula this process has not seen
+    for run in ("first", "second"):
+        t = time.perf_counter()
+        optviz.run("custom", opt, formula=f, bounds=((-3, 3), (-3, 3)), start=(1.0, 1.0), steps=500)
+        out[f"{opt} {run}"] = time.perf_counter() - t
+print(json.dumps(out))
+"""
+
+
+def custom_times() -> dict[str, float]:
+    """Seconds of a custom surface's first and second run (adam; newton, which also compiles the Hessian),
+    in a fresh process with the kernel cache warm (a first process warms it)."""
+
+    def once(formula: str) -> dict[str, float]:
+        out = subprocess.run(
+            [sys.executable, "-c", CUSTOM_SNIPPET, formula], capture_output=True, text=True, check=True
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    once("x**2 + y**2")  # compiles (or loads) the rules' custom-surface loops into the disk cache
+    return once(CUSTOM_FORMULA)
+
+
+def print_custom() -> None:
+    t = custom_times()
+    print(f"\ncustom surface {CUSTOM_FORMULA!r}, 500 steps, fresh process, kernel cache warm")
+    print(f"(import optviz: {t['import']:.2f} s, not counted)\n")
+    print("| optimizer | first run (s) | second run (ms) | targets |")
+    print("|---|---:|---:|---|")
+    for opt in ("adam", "newton"):
+        print(f"| {opt} | {t[opt + ' first']:.2f} | {t[opt + ' second'] * 1e3:.1f} | < 3 s, < 50 ms |")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=100_000)
@@ -317,7 +361,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated optimizer names")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up (warm and cold compile) timings")
     ap.add_argument("--baseline", default="", help="an earlier output of this script: print after/before ratios")
+    ap.add_argument("--custom", action="store_true", help="also time a custom surface's first and second run")
+    ap.add_argument("--custom-only", action="store_true", help="only time a custom surface's first and second run")
     a = ap.parse_args(argv)
+    if a.custom_only:
+        print_custom()
+        return 0
     names = [n for n in optviz.OPTIMIZERS if not a.only or n in a.only.split(",")]
     n = a.steps
     py = python_rates(names, a.python_steps)
@@ -345,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, ours, _, _ in rows:
             if name in base:
                 print(f"| {name} | {base[name] / 1e6:.2f} M | {ours / 1e6:.2f} M | {ours / base[name]:.2f} |")
+    if a.custom:
+        print_custom()
     if a.no_startup:
         return 0
     warm, cold = startup_times()

@@ -77,7 +77,8 @@ def generate(
     """Compile `def name(params): if code == k: <body k> elif ...` into `namespace` and jit it.
 
     branches: (opcode, body) pairs; a body is one or more lines of Python (no indentation of its
-    own; nested blocks keep theirs).  The last branch is the fall-through `else`.  The function's
+    own; nested blocks keep theirs).  The last branch is the fall-through `else`; a single branch
+    is the whole body (no ladder).  The function's
     code object names the module file of `namespace` (Numba's cache keys a kernel on that file and
     on the bytecode, so a changed registry recompiles), and its source stays readable as
     `fn.py_func.source`.  `doc` becomes the function's docstring without entering that source.
@@ -85,7 +86,9 @@ def generate(
     turns into a jump table.
     """
     lines = [f"def {name}({params}):"]
-    for i, (code, body) in enumerate(branches):
+    if len(branches) == 1:  # no ladder: the body itself
+        lines += [f"    {b}" if b else "" for b in branches[0][1].splitlines()]
+    for i, (code, body) in enumerate(branches if len(branches) > 1 else ()):
         head = "else:" if i == len(branches) - 1 else f"{'if' if i == 0 else 'elif'} code == {code}:"
         lines.append(f"    {head}")
         lines += [f"        {b}" if b else "" for b in body.splitlines()]
@@ -97,3 +100,15 @@ def generate(
     jitted = jit(fn, inline=inline)
     namespace[name] = jitted
     return jitted
+
+
+def cfunc(signature: Any, fn: Callable) -> Any:
+    """Compile `fn` as a C callback of `signature` with the project's settings, in memory.
+
+    For functions printed at run time (a custom surface's formula): they have no source file, so
+    Numba cannot cache them on disk; callers keep them per process.  A jitted kernel receives them
+    as a first-class function (`numba.types.FunctionType`), which does not depend on which function
+    it is: the kernel compiles (and caches) once for every formula.
+    """
+    opts = {k: v for k, v in JIT_OPTIONS.items() if k not in ("cache", "nogil")}
+    return numba.cfunc(signature, **opts)(fn)

@@ -20,7 +20,7 @@ from optviz import kernel
 from optviz.optimizers import get_optimizer
 from optviz.schedules import Schedule
 from optviz.validate import check_number
-from surfaces import get_surface
+from surfaces import Surface, define_custom, get_surface
 
 MAX_STEPS = 100_000
 ESCAPE_FACTOR = 100.0  # a run stops once it is this many plot widths away from the plot
@@ -46,7 +46,8 @@ class Result:
         evaluated), SAM's perturbed point, L-BFGS's last line-search trial, the random searches'
         candidate; the iterate path[t] itself for the rules that evaluate only there.
     evals: int64 (k,), objective evaluations of each step (value, or value and gradient): 1 for
-        the one-gradient rules, 2 for SAM and random local search, 1 + trials for L-BFGS.
+        the one-gradient rules, 2 for SAM and random local search, 1 + trials for L-BFGS (a
+        read-only view where the count is fixed).
     """
 
     surface: str
@@ -105,11 +106,17 @@ def run(
     noise_seed: int = 0,
     clip_norm: float | None = None,
     l2: float = 0.0,
+    formula: str | None = None,
+    bounds: Sequence[Sequence[float]] | None = None,
     **hyperparams: Any,
 ) -> Result:
     """Run `optimizer` on `surface` for `steps` steps and return its `Result`.
 
-    surface, optimizer: names from `optviz.SURFACES` and `optviz.OPTIMIZERS`.
+    surface, optimizer: names from `optviz.SURFACES` and `optviz.OPTIMIZERS`, or surface="custom"
+        with `formula`, the text of f(x, y) (e.g. "sin(3*x) * cos(2*y) + 0.1*(x**2 + y**2)"; see
+        `surfaces.custom`), and its plot `bounds` ((x_min, x_max), (y_min, y_max)), default
+        ((-3, 3), (-3, 3)).  A custom surface's name ("custom:<hash>", `Result.surface`) also
+        works as `surface` once defined in this process.
     start: (x, y); default the surface's default start.  steps: 1 .. 100 000.
     surface_params: e.g. {"kappa": 50, "theta": 0.5} for the bowl.
     schedule: a name ("constant", "step", "exponential", "polynomial", "cosine"), a mapping
@@ -120,7 +127,7 @@ def run(
     l2: coupled L2 weight decay, g <- g + l2 * x (torch's `weight_decay` argument).
     **hyperparams: the optimizer's own (lr, momentum, beta1, ...); see OPTIMIZERS[name].hparams.
     """
-    surf = get_surface(surface)
+    surf = resolve_surface(surface, formula, bounds)
     opt = get_optimizer(optimizer)
     sp = surf.pack(**dict(surface_params or {}))
     hps = opt.resolve(**hyperparams)
@@ -132,9 +139,11 @@ def run(
     clip = 0.0 if clip_norm is None else check_number("clip_norm", clip_norm, 1e-12, 1e12)
     l2v = check_number("l2", l2, 0.0, 1e3)
 
-    factors = sched.factors(steps)
     base = hps.get("lr", hps.get("step", np.nan))
-    lr = base * factors
+    if sched == Schedule():  # the default: lr * 1.0 == lr, without the factors' three temporaries
+        lr = np.full(steps, base)
+    else:
+        lr = base * sched.factors(steps)
     (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
     span = max(x_hi - x_lo, y_hi - y_lo) * ESCAPE_FACTOR
     lo = np.array([x_lo - span, y_lo - span])
@@ -155,17 +164,26 @@ def run(
     path = np.empty((steps + 1, 2))
     loss = np.empty(steps + 1)
     grads = np.zeros((steps, 2))
-    probes = np.empty((steps, 2))
-    evals = np.zeros(steps, dtype=np.int64)
+    # The one-gradient rules evaluate only at the iterate: their probes are the path itself.  Where a
+    # step's evaluation count is fixed (1, or 2 for the proposals) it is not stored per step either:
+    # fresh memory costs a page fault per 4 kB, about 3 ms per 100 000 steps for these two arrays,
+    # as long as SGD's whole kernel.
+    own_probes, fixed_evals = kernel.writes_probes(opt), kernel.fixed_evals(opt)
+    probes = np.empty((steps if own_probes else 0, 2))
+    evals = np.zeros(0 if fixed_evals else steps, dtype=np.int64)
     blocks = _MATRIX_POINT if opt.point == "matrix" else _VECTOR_POINT
     # l2 is torch's weight_decay, g <- g + l2 x; the kernel also adds l2/2 ||x||^2 to the values the
     # rules compare (L-BFGS's line search needs the value of what it descends).  The searches have
     # no gradient and always compared plain f: they keep doing so, like the noise above.
     l2_rule = 0.0 if opt.gradient_free else l2v
-    k = kernel.run_surface(
-        surf.code,
-        sp,
-        opt.code,
+    if surf.formula:  # a custom surface: its compiled callbacks instead of an opcode
+        head = (*kernel.formula_functions(surf, hessian=opt.needs_hessian), sp)
+        step_all = kernel.custom_runner(opt)
+    else:
+        head = (surf.code, sp, opt.code)
+        step_all = kernel.run_surface
+    k = step_all(
+        *head,
         opt.pack(hps),
         blocks,
         opt.state_rows,
@@ -204,9 +222,21 @@ def run(
         diverged_at=None if k == steps else k + 1,
         steps=steps,
         options=options,
-        probe=probes[:k],
-        evals=evals[:k],
+        probe=probes[:k] if own_probes else path[:k],
+        evals=np.broadcast_to(np.int64(fixed_evals), (k,)) if fixed_evals else evals[:k],  # read-only view
     )
+
+
+def resolve_surface(surface: str, formula: str | None = None, bounds: Any = None) -> Surface:
+    """The surface `run` uses: a registered one by name, or surface="custom" built from `formula`
+    and `bounds`; ValueError naming the argument otherwise."""
+    if surface == "custom":
+        if formula is None:
+            raise ValueError("formula: surface='custom' needs formula='<f(x, y)>', e.g. formula='x**2 + 3*y**2'")
+        return define_custom(formula, bounds)
+    if formula is not None or bounds is not None:
+        raise ValueError(f"formula and bounds are for surface='custom' only, got surface={surface!r}")
+    return get_surface(surface)
 
 
 def split_runs(

@@ -4,34 +4,38 @@ One compiled kernel with integer opcodes for the surface and the optimizer: it c
 as fast as code specialised by hand (see `benchmarks/kernel.py`), while passing jitted
 functions as arguments would not cache and would recompile in every process.  The surface
 dispatchers below are generated from the `surfaces` registry (adding a surface touches the
-registry only); the update rules and their dispatcher live in `optviz.optimizers` and are shared
-with the MLP trainer.
+registry only); the update rules live in `optviz.optimizers` and are shared with the MLP trainer.
+The stepping loop is written once per kind of rule (one gradient a step, a proposed point, a
+request loop) and generated with one copy per rule, so that each rule's call sits in its loop
+with no per-step dispatch (see `run_surface`).
 
 Private: call it through `optviz.run`, which validates input and allocates the arrays.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import threading
+from collections.abc import Callable
+from typing import Any
 
-from optviz import optimizers as O  # noqa: F401 - the generated proposal loops call O.<rule>
-from optviz._jit import generate, jit
-from optviz.optimizers import (
-    AT_X,
+import numpy as np  # noqa: F401 - the generated loops use np
+from numba import types
+
+from optviz import optimizers as O  # noqa: F401 - the generated loops call O.<rule>
+from optviz._jit import cfunc, generate, jit
+from optviz.optimizers import (  # noqa: F401 - DONE, EVAL_F, N_SCAL, prepare_grad: read by the generated loops
     DONE,
     EVAL_F,
     GRADIENT,
     N_SCAL,
-    NEEDS_HESSIAN,
+    NOTHING,
     OPTIMIZERS,
-    PROBES,
-    PROPOSES,
     VALUE,
+    Optimizer,
     binding,
     prepare_grad,
-    step,
 )
-from surfaces import SURFACES
+from surfaces import SURFACES, Surface
 
 _BY_CODE = sorted(SURFACES.values(), key=lambda s: s.code)
 assert [s.code for s in _BY_CODE] == list(range(len(_BY_CODE))), "surface codes must be 0, 1, 2, ..."
@@ -46,7 +50,10 @@ surface_fg = generate(
     [(s.code, f"return _fg_{s.name}(x, y, p)") for s in _BY_CODE],
     globals(),
     "(f, df/dx, df/dy) of surface `code` at (x, y) with packed parameters p.",
-    inline=True,
+    # A plain call (about 1 ns once the branch is predicted) rather than Numba-level inlining: the
+    # ladder would otherwise be copied into every call site of every rule's loop, which doubled the
+    # kernel's cold compile time for no measurable speed.
+    inline=False,
 )
 surface_hess = generate(
     "surface_hess",
@@ -58,22 +65,60 @@ surface_hess = generate(
 )
 
 
-# The loop of the rules that propose one point a step (`Optimizer.proposes`), written once and
-# generated with one copy per rule, so that the rule's call sits in the loop with no dispatch
-# around it.  Inside the general loop below they ran 8x slower per step (15 M against the old
-# 130 M steps/s on Rosenbrock; 2.5-3.5x through `optviz.run`): Numba keeps the reference counts
-# of every array a runtime `if code == k` ladder passes on, two atomic operations per array and call.
-_PROPOSAL_LOOP = """\
+# Why one loop per rule.  With the rule called through a runtime `if code == k` ladder
+# (`optviz.optimizers.step`) inside one shared loop, Numba increments and decrements the reference
+# count of every array the ladder receives (nine) at each call: its LLVM pass that removes such
+# pairs gives up on a 23-way branch.  Those 18 atomic operations cost about 45 ns a step, eight
+# times SGD's whole step (measured: 68 ns/step against 23 ns/step with the loops below, SGD on
+# Rosenbrock, kernel alone).  So each rule gets its own copy of the loop, generated from the
+# templates below, with its call written in it; the copies live in one function (one cached
+# kernel, one signature), and the opcode is tested once per run.  Separate functions per rule
+# compiled 15% slower (each re-optimises the surfaces it links).
+_HEAD = """\
 n = lrs.shape[0]
 x = x0.copy()
+g = np.zeros(2)
+h = np.zeros(3)
 probe = x0.copy()
 rnd = np.zeros(2)
+state = np.zeros((n_state, 2))
 scal = np.ones(N_SCAL)
+has_noise = noise.shape[0] > 0
 has_rand = rand.shape[0] > 0
-fx, _, _ = surface_fg(scode, x[0], x[1], sp)
+fx, gx, gy = surface_fg(scode, x[0], x[1], sp)
 path[0, 0] = x[0]
 path[0, 1] = x[1]
 loss[0] = fx
+"""
+# Rules that take one gradient at the iterate and step once (not `probes`).  They evaluate only at
+# the iterate, so `probes` and `evals` stay unwritten: `optviz.run` fills them from the path.
+_GRADIENT_LOOP = """\
+for k in range(n):
+    t = k + 1
+    lr = lrs[k]
+    f = fx
+    if l2 != 0.0:
+        f += 0.5 * l2 * (x[0] * x[0] + x[1] * x[1])
+    g[0] = gx
+    g[1] = gy
+    if has_noise:
+        g[0] += noise[k, 0]
+        g[1] += noise[k, 1]
+    prepare_grad(g, x, clip_norm, l2)
+    {hess}
+    {call}
+    grads[k, 0] = g[0]
+    grads[k, 1] = g[1]
+    fx, gx, gy = surface_fg(scode, x[0], x[1], sp)
+    # Written as a negated "all is well" so that NaN (which fails every comparison) stops too.
+    if not (lo[0] <= x[0] <= hi[0] and lo[1] <= x[1] <= hi[1] and np.isfinite(fx)):
+        return k
+    path[k + 1, 0] = x[0]
+    path[k + 1, 1] = x[1]
+    loss[k + 1] = fx
+return n"""
+# Rules that propose one point a step (`Optimizer.proposes`): phase 0 from f(x), phase 1 with f there.
+_PROPOSAL_LOOP = """\
 for k in range(n):
     t = k + 1
     lr = lrs[k]
@@ -93,7 +138,6 @@ for k in range(n):
     {call}
     probes[k, 0] = probe[0]
     probes[k, 1] = probe[1]
-    evals[k] = 2
     if x[0] == probe[0] and x[1] == probe[1]:
         fx = pf
     elif x[0] != path[k, 0] or x[1] != path[k, 1]:
@@ -104,108 +148,175 @@ for k in range(n):
     path[k + 1, 1] = x[1]
     loss[k + 1] = fx
 return n"""
-_run_proposals = generate(
-    "_run_proposals",
-    "code, scode, sp, hp, x0, lrs, rand, l2, lo, hi, path, loss, probes, evals",
-    [(o.code, _PROPOSAL_LOOP.format(call=binding(o, "O."))) for o in OPTIMIZERS.values() if o.proposes]
-    + [(-1, "return -1")],
+# Everything else: the request loop of `optviz.optimizers.step` (EVAL_F / EVAL_FG at `probe`).
+_REQUEST_LOOP = """\
+for k in range(n):
+    t = k + 1
+    lr = lrs[k]
+    if has_rand:
+        rnd[0] = rand[k, 0]
+        rnd[1] = rand[k, 1]
+    f = fx
+    if l2 != 0.0:
+        f += 0.5 * l2 * (x[0] * x[0] + x[1] * x[1])
+    used = 0
+    {at_x}
+    {hess}
+    probe[0] = x[0]
+    probe[1] = x[1]
+    px = py = pf = 0.0
+    phase = 0
+    while True:
+        {call}
+        if req == DONE:
+            break
+        pf, px, py = surface_fg(scode, probe[0], probe[1], sp)
+        f = pf
+        if l2 != 0.0:
+            f += 0.5 * l2 * (probe[0] * probe[0] + probe[1] * probe[1])
+        if req != EVAL_F:
+            g[0] = px
+            g[1] = py
+            if has_noise:
+                g[0] += noise[k, 0]
+                g[1] += noise[k, 1]
+            prepare_grad(g, probe, clip_norm, l2)
+        used += 1
+        phase += 1
+    grads[k, 0] = g[0]
+    grads[k, 1] = g[1]
+    probes[k, 0] = probe[0]
+    probes[k, 1] = probe[1]
+    evals[k] = used
+    if phase > 0 and x[0] == probe[0] and x[1] == probe[1]:
+        fx, gx, gy = pf, px, py  # the rule moved to its last probe
+    elif phase == 0 or x[0] != path[k, 0] or x[1] != path[k, 1]:
+        fx, gx, gy = surface_fg(scode, x[0], x[1], sp)
+    if not (lo[0] <= x[0] <= hi[0] and lo[1] <= x[1] <= hi[1] and np.isfinite(fx)):
+        return k
+    path[k + 1, 0] = x[0]
+    path[k + 1, 1] = x[1]
+    loss[k + 1] = fx
+return n"""
+_AT_X = {  # what the request loop prepares before phase 0 (`Optimizer.at_x`)
+    GRADIENT: "g[0] = gx\ng[1] = gy\nif has_noise:\n    g[0] += noise[k, 0]\n    g[1] += noise[k, 1]\n"
+    "prepare_grad(g, x, clip_norm, l2)\nused = 1",
+    VALUE: "used = 1",
+    NOTHING: "",
+}
+
+
+def _indented(text: str, spaces: int) -> str:
+    """`text` indented by `spaces` from its second line on (the first sits at the placeholder)."""
+    return ("\n" + " " * spaces).join(text.splitlines())
+
+
+def writes_probes(o: Optimizer) -> bool:
+    """Whether `run_surface` writes `probes` for `o` (else it may have 0 rows: they are the path)."""
+    return o.probes or o.at_x != GRADIENT
+
+
+def fixed_evals(o: Optimizer) -> int:
+    """Objective evaluations of each of `o`'s steps when that number is fixed (then `run_surface`
+    does not write `evals`, which may have 0 rows), else 0."""
+    return 2 if o.proposes else 0 if writes_probes(o) else 1
+
+
+def _loop(o: Optimizer) -> str:
+    """The stepping loop of rule `o`, with its call written in (the body of its `run_surface` branch)."""
+    call = binding(o, "O.")
+    hess = "h[0], h[1], h[2] = surface_hess(scode, x[0], x[1], sp)" if o.needs_hessian else ""
+    if o.proposes:
+        loop = _PROPOSAL_LOOP.format(call=call)
+    elif not writes_probes(o):
+        loop = _GRADIENT_LOOP.format(call=call, hess=hess)
+    else:
+        req = f"req = {call}" if o.probes else f"{call}\nreq = DONE"
+        loop = _REQUEST_LOOP.format(call=_indented(req, 8), hess=hess, at_x=_indented(_AT_X[o.at_x], 4))
+    return _HEAD + loop
+
+
+run_surface = generate(
+    "run_surface",
+    "scode, sp, code, hp, blocks, n_state, x0, lrs, noise, rand, clip_norm, l2, lo, hi, path, loss, grads, probes, "
+    "evals",
+    [(o.code, _loop(o)) for o in OPTIMIZERS.values()] + [(-1, "return -1")],
     globals(),
-    "`run_surface` for the rules that propose one point a step (same arguments, lrs = lr).",
+    """Run `lrs.shape[0]` steps of optimizer `code` on surface `scode`, writing into the outputs.
+
+    sp: the surface's packed parameters; hp: `Optimizer.pack`; blocks: the point's shape for the
+    rules that read it (see `optviz.optimizers.step`); n_state: rows of the rule's state.
+    lrs: this step's learning rate (schedule applied).  noise: (steps, 2) gradient noise already
+    scaled by sigma, or (0, 2) for none; every gradient of a step gets that step's noise (one
+    "batch" per step).  rand: (steps, 2) this step's random draws for the random searches, else
+    unused.  lo, hi: the box a run may not leave (else: diverged).  The objective the rules see is
+    f + l2/2 ||x||^2 with gradient grad f + noise + l2 x, clipped to clip_norm.
+    Outputs: path (steps+1, 2), loss (steps+1,) f along the path, grads (steps, 2) the last
+    gradient each step received, probes (steps, 2) the last point each step evaluated, evals
+    (steps,) objective evaluations per step.  Where `writes_probes` is False (the rule evaluates
+    only at the iterate) probes is not written, nor evals where `fixed_evals` is not 0: they may
+    have 0 rows.
+    Returns the number of steps completed; it is < steps when step `return + 1` left the finite
+    range or the box (that step's point is not written); -1 for an unknown opcode.
+    Generated from the registry, one loop per rule (`run_surface.py_func.source`).
+    """,
     inline=False,
 )
 
 
-@jit
-def run_surface(
-    scode, sp, ocode, hp, blocks, n_state, x0, lr, noise, rand, clip_norm, l2, lo, hi, path, loss, grads, probes, evals
-):
-    """Run `lr.shape[0]` steps of optimizer `ocode` on surface `scode`, writing into the outputs.
+# --------------------------------------------------------------------------- custom surfaces
+# A custom surface (`surfaces.custom`) is compiled at run time: its value/gradient and Hessian
+# become C callbacks (`cfunc`, in memory, once per formula and process), and each rule's loop above
+# is generated a second time with the callbacks as first-class function arguments instead of the
+# built-ins' opcode.  Those loops do not depend on the formula, so they compile once (lazily, per
+# rule, ~1-2 s cold) and are cached on disk; the built-in kernel stays as it is.
+_FG_SIG = types.UniTuple(types.float64, 3)(types.float64, types.float64, types.CPointer(types.float64))
+_CUSTOM_ARGS = (
+    "fg, hs, sp, hp, blocks, n_state, x0, lrs, noise, rand, clip_norm, l2, lo, hi, path, loss, grads, probes, evals"
+)
+_lock = threading.Lock()
+_formulas: dict[tuple[str, str], Any] = {}
+_custom_runners: dict[int, Callable] = {}
+_formula_compiles = 0
 
-    blocks: the point's shape for the rules that read it (see `optviz.optimizers.step`);
-    n_state: rows of the rule's state.  noise: (steps, 2) gradient noise already scaled by sigma,
-    or (0, 2) for none; every gradient of a step gets that step's noise (one "batch" per step).
-    rand: (steps, 2) this step's random draws for the random searches, else unused.  lo, hi: the
-    box a run may not leave (else: diverged).  The objective the rules see is
-    f + l2/2 ||x||^2 with gradient grad f + noise + l2 x, clipped to clip_norm.
-    Outputs: path (steps+1, 2), loss (steps+1,) f along the path, grads (steps, 2) the last
-    gradient each step received, probes (steps, 2) the last point each step evaluated (the
-    iterate itself unless the rule probes elsewhere), evals (steps,) objective evaluations per step.
-    Returns the number of steps completed; it is < steps when step `return + 1` left the finite
-    range or the box (that step's point is not written).
+
+def formula_compiles() -> int:
+    """How many custom-surface callbacks this process compiled (a second run of a formula adds none)."""
+    return _formula_compiles
+
+
+def _callback(surf: Surface, which: str) -> Any:
+    global _formula_compiles
+    key = (surf.formula, which)
+    hit = _formulas.get(key)
+    if hit is None:
+        with _lock:
+            hit = _formulas.get(key)
+            if hit is None:
+                hit = cfunc(_FG_SIG, surf.fg if which == "fg" else surf.hess_fn)
+                _formulas[key] = hit
+                _formula_compiles += 1
+    return hit
+
+
+def formula_functions(surf: Surface, hessian: bool = True) -> tuple[Any, Any]:
+    """The compiled (value and gradient, Hessian) callbacks of custom surface `surf`, cached by formula.
+
+    hessian=False compiles no Hessian (only Newton reads it) and returns the value callback twice.
     """
-    if PROPOSES[ocode]:
-        return _run_proposals(ocode, scode, sp, hp, x0, lr, rand, l2, lo, hi, path, loss, probes, evals)
-    n = lr.shape[0]
-    x = x0.copy()
-    g = np.zeros(2)
-    h = np.zeros(3)
-    probe = x0.copy()
-    rnd = np.zeros(2)
-    state = np.zeros((n_state, 2))
-    scal = np.ones(N_SCAL)
-    has_noise = noise.shape[0] > 0
-    has_rand = rand.shape[0] > 0
-    at_x = AT_X[ocode]
-    f, gx, gy = surface_fg(scode, x[0], x[1], sp)
-    path[0, 0] = x[0]
-    path[0, 1] = x[1]
-    loss[0] = f
-    for t in range(n):
-        if has_rand:
-            rnd[0] = rand[t, 0]
-            rnd[1] = rand[t, 1]
-        obj = f
-        if l2 != 0.0:
-            obj += 0.5 * l2 * (x[0] * x[0] + x[1] * x[1])
-        used = 0
-        if at_x == GRADIENT:
-            g[0] = gx
-            g[1] = gy
-            if has_noise:
-                g[0] += noise[t, 0]
-                g[1] += noise[t, 1]
-            prepare_grad(g, x, clip_norm, l2)
-            used = 1
-        elif at_x == VALUE:
-            used = 1
-        if NEEDS_HESSIAN[ocode]:
-            h[0], h[1], h[2] = surface_hess(scode, x[0], x[1], sp)
-        probe[0] = x[0]
-        probe[1] = x[1]
-        px = py = pf = 0.0
-        phase = 0
-        if not PROBES[ocode]:  # one evaluation per step: no request loop (the loop cost 10-40% on these rules)
-            step(ocode, phase, x, g, obj, probe, rnd, state, scal, hp, t + 1, lr[t], h, blocks)
-        while PROBES[ocode]:
-            req = step(ocode, phase, x, g, obj, probe, rnd, state, scal, hp, t + 1, lr[t], h, blocks)
-            if req == DONE:
-                break
-            pf, px, py = surface_fg(scode, probe[0], probe[1], sp)
-            obj = pf
-            if l2 != 0.0:
-                obj += 0.5 * l2 * (probe[0] * probe[0] + probe[1] * probe[1])
-            if req != EVAL_F:
-                g[0] = px
-                g[1] = py
-                if has_noise:
-                    g[0] += noise[t, 0]
-                    g[1] += noise[t, 1]
-                prepare_grad(g, probe, clip_norm, l2)
-            used += 1
-            phase += 1
-        grads[t, 0] = g[0]
-        grads[t, 1] = g[1]
-        probes[t, 0] = probe[0]
-        probes[t, 1] = probe[1]
-        evals[t] = used
-        if phase > 0 and x[0] == probe[0] and x[1] == probe[1]:
-            f, gx, gy = pf, px, py  # the rule moved to its last probe
-        elif phase == 0 or x[0] != path[t, 0] or x[1] != path[t, 1]:
-            f, gx, gy = surface_fg(scode, x[0], x[1], sp)
-        # Written as a negated "all is well" so that NaN (which fails every comparison) stops too.
-        if not (lo[0] <= x[0] <= hi[0] and lo[1] <= x[1] <= hi[1] and np.isfinite(f)):
-            return t
-        path[t + 1, 0] = x[0]
-        path[t + 1, 1] = x[1]
-        loss[t + 1] = f
-    return n
+    fg = _callback(surf, "fg")
+    return fg, _callback(surf, "hess") if hessian else fg
+
+
+def custom_runner(o: Optimizer) -> Callable:
+    """`run_surface` of rule `o` for a custom surface: (fg, hs, sp, hp, ...) as in `_CUSTOM_ARGS`."""
+    fn = _custom_runners.get(o.code)
+    if fn is None:
+        with _lock:
+            fn = _custom_runners.get(o.code)
+            if fn is None:
+                src = _loop(o).replace("surface_fg(scode, ", "fg(").replace("surface_hess(scode, ", "hs(")
+                src = "spp = sp.ctypes\n" + src.replace(", sp)", ", spp)")
+                fn = generate(f"_run_custom_{o.name}", _CUSTOM_ARGS, [(-1, src)], globals(), inline=False)
+                _custom_runners[o.code] = fn
+    return fn
