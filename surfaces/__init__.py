@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from surfaces import functions
+from surfaces import custom, functions
 
-__all__ = ["KINDS", "SURFACES", "Param", "Point", "Surface", "get_surface"]
+__all__ = ["KINDS", "SURFACES", "Param", "Point", "Surface", "define_custom", "get_surface"]
 
 KINDS = ("global minimum", "local minimum", "saddle", "local maximum")
 
@@ -87,6 +87,7 @@ class Surface:
     params: tuple[Param, ...] = ()
     log_levels: bool = False  # contour levels log-spaced above the minimum (huge value range)
     convex: bool = False
+    formula: str = ""  # a custom surface's f(x, y) as typed (canonical form); "" for the built-ins
 
     def pack(self, **params: float) -> np.ndarray:
         """The parameter vector `p` for the plain functions, defaults filled in, validated.
@@ -470,12 +471,37 @@ _SURFACE_LIST = (
     ),
 )
 
-SURFACES: dict[str, Surface] = {s.name: s for s in _SURFACE_LIST}
+
+class _Registry(dict):
+    """The built-in surfaces (iteration, `in`, `len`), and by lookup also the custom ones defined in
+    this process ("custom:<hash>", see `surfaces.custom`), so that code going by a surface's name
+    (figures, caches, results) serves a custom surface unchanged."""
+
+    def __missing__(self, key: str) -> Surface:
+        surf = custom.lookup(key) if isinstance(key, str) else None
+        if surf is None:
+            raise KeyError(key)
+        return surf
+
+
+SURFACES: dict[str, Surface] = _Registry((s.name, s) for s in _SURFACE_LIST)
 
 
 def get_surface(name: str) -> Surface:
-    """The registered surface called `name`; ValueError listing the valid names otherwise."""
+    """The surface called `name` (a built-in, or a custom one defined in this process); ValueError
+    listing the valid names otherwise."""
     try:
         return SURFACES[name]
     except (KeyError, TypeError):
-        raise ValueError(f"surface must be one of: {', '.join(SURFACES)}; got {name!r}") from None
+        if custom.is_custom(name):
+            raise ValueError(
+                "surface 'custom' needs its formula: optviz.run(surface='custom', formula='x**2 + y**2', ...)"
+                if name == "custom"
+                else f"custom surface {name!r} is not defined in this process: define it from its formula"
+            ) from None
+        raise ValueError(f"surface must be one of: {', '.join(SURFACES)}, custom; got {name!r}") from None
+
+
+def define_custom(formula: str, bounds: object = None, start: object = None) -> Surface:
+    """A custom surface from the text of f(x, y) (see `surfaces.custom.define`); ValueError if refused."""
+    return custom.define(formula, bounds, start)

@@ -15,7 +15,8 @@ Version 2 (this one) nests each view's settings: {"optviz_scene": 2, "view", "di
 one if it differs from the defaults).  Version-1 files (every surfaces field at the top, the MLP
 settings as flat pairs) and version-1 links are migrated on reading (`migrate_v1`).  The URL keys
 are the same in both versions: surface, sp, start, steps, opt, sched, noise, seed, clip, l2, the
-display's d_<field> and the MLP's m_<setting>.
+display's d_<field> and the MLP's m_<setting>; a custom surface (surface=custom) adds formula and
+bounds (x_min,x_max,y_min,y_max), and its file block "formula" and "bounds".
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from optviz.config.mlp import MLPConfig
 from optviz.config.spec import OptimizerSpec, decode_optimizer, encode_optimizer, run_labels
 from optviz.schedules import Schedule
 from optviz.validate import check_choice, check_mapping, check_number, check_whole, is_finite
-from surfaces import get_surface
+from surfaces import define_custom, get_surface
+from surfaces.custom import check_bounds, is_custom
 
 SCENE_VERSION = 2
 VIEWS = ("surfaces", "mlp")
@@ -105,8 +107,21 @@ class SurfacesConfig:
     clip_norm: float | None = None
     l2: float = 0.0
     optimizers: tuple[OptimizerSpec, ...] = DEFAULT_OPTIMIZERS
+    # surface "custom": f(x, y) as typed and its plot bounds ((x_min, x_max), (y_min, y_max)); the
+    # surface field then holds the name the registry knows it by ("custom:<hash>", `surfaces.custom`)
+    formula: str = ""
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
 
     def __post_init__(self) -> None:
+        if is_custom(self.surface) or self.formula or self.bounds is not None:
+            if not is_custom(self.surface):
+                raise ValueError(f"formula and bounds are for surface 'custom' only, got surface {self.surface!r}")
+            if not isinstance(self.formula, str) or not self.formula.strip():
+                raise ValueError("formula: surface 'custom' needs a formula f(x, y), e.g. 'x**2 + 3*y**2'")
+            custom = define_custom(self.formula, self.bounds)
+            object.__setattr__(self, "surface", custom.name)
+            object.__setattr__(self, "formula", self.formula.strip())
+            object.__setattr__(self, "bounds", custom.bounds)
         surf = get_surface(self.surface)
         sp = surf.pack(**dict(self.surface_params))
         object.__setattr__(self, "surface_params", tuple((p.name, float(v)) for p, v in zip(surf.params, sp)))
@@ -153,9 +168,16 @@ class SurfacesConfig:
             "l2": self.l2,
         }
 
+    @property
+    def is_custom(self) -> bool:
+        """Whether the surface is the lecturer's own formula."""
+        return bool(self.formula)
+
     def to_dict(self) -> dict[str, Any]:
+        custom = {"formula": self.formula, "bounds": [list(b) for b in self.bounds]} if self.formula else {}
         return {
-            "surface": self.surface,
+            "surface": "custom" if self.formula else self.surface,
+            **custom,
             "surface_params": dict(self.surface_params),
             "start": list(self.start) if self.start is not None else None,
             "steps": self.steps,
@@ -179,6 +201,8 @@ class SurfacesConfig:
             kw["start"] = tuple(kw["start"])
         if "schedule" in kw:
             kw["schedule"] = Schedule.coerce(kw["schedule"])
+        if kw.get("bounds") is not None:
+            kw["bounds"] = check_bounds(kw["bounds"])
         if "optimizers" in kw:
             if not isinstance(kw["optimizers"], list):
                 raise ValueError("optimizers must be a list of {'name': ..., hyperparameters}")
@@ -255,12 +279,15 @@ class Scene:
         q = {
             "v": str(SCENE_VERSION),
             "view": self.view,
-            "surface": s.surface,
+            "surface": "custom" if s.formula else s.surface,
             "steps": str(s.steps),
             "opt": ";".join(encode_optimizer(o) for o in s.optimizers),
             "sched": s.schedule.name
             + "".join(f",{k}={_enc(v)}" for k, v in s.schedule.to_dict().items() if k != "name"),
         }
+        if s.formula:
+            q["formula"] = s.formula
+            q["bounds"] = ",".join(repr(v) for b in s.bounds for v in b)
         if s.surface_params:
             q["sp"] = ",".join(f"{k}={v!r}" for k, v in s.surface_params)
         if s.start is not None:
@@ -308,7 +335,17 @@ class Scene:
             view.append(check_choice("view", s, VIEWS))
 
         def set_surface(s: str) -> None:
-            kw["surface"] = get_surface(s).name
+            kw["surface"] = "custom" if is_custom(s) else get_surface(s).name
+
+        def set_formula(s: str) -> None:
+            define_custom(s, kw.get("bounds"))  # validate before keeping (a bad formula: a notice, not a crash)
+            kw["formula"] = s
+
+        def set_bounds(s: str) -> None:
+            parts = s.split(",")
+            if len(parts) != 4:
+                raise ValueError("bounds must be four numbers x_min,x_max,y_min,y_max")
+            kw["bounds"] = check_bounds(((parts[0], parts[1]), (parts[2], parts[3])))
 
         def set_steps(s: str) -> None:
             kw["steps"] = check_steps(_as_int("steps", s))
@@ -349,6 +386,8 @@ class Scene:
         attempt("v", set_version)
         attempt("view", set_view)
         attempt("surface", set_surface)
+        attempt("bounds", set_bounds)
+        attempt("formula", set_formula)
         attempt("steps", set_steps)
         attempt("sp", set_sp)
         attempt("start", set_start)
@@ -376,7 +415,8 @@ class Scene:
                 mlp.append(pair)
 
             attempt(key, set_m)
-        known = {"v", "view", "surface", "steps", "sp", "start", "opt", "sched", "noise", "seed", "clip", "l2"}
+        known = {"v", "view", "surface", "formula", "bounds", "steps", "sp", "start", "opt", "sched"}
+        known |= {"noise", "seed", "clip", "l2"}
         for k in p:
             if k not in known and not k.startswith(("d_", "m_")):
                 notices.append(f"ignored unknown parameter {k!r}")
