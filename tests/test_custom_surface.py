@@ -304,3 +304,27 @@ def test_the_figures_and_the_table_draw_a_custom_surface():
         assert view.figure(scene, results, name).data, name
     rows = view.table(scene, results)
     assert len(rows) == len(scene.surfaces.optimizers) and "to" in rows[0]["distance to nearest minimum"]
+
+
+def test_the_page_draws_a_typed_formula_and_refuses_a_hostile_one(warm_jit) -> None:
+    """In the app: "your own formula" draws f(x, y) as typed, the link carries it, and a hostile text
+    is a message under the input while the page keeps drawing the last valid surface."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60).run()
+    at.selectbox(key="surface").select("custom").run()
+    himmelblau = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
+    at.text_input(key="custom_formula").input(himmelblau).run()
+    assert not at.exception
+    assert at.query_params["surface"] == "custom" and at.query_params["formula"] == himmelblau
+
+    def charts() -> int:
+        return len([c for c in at.get("bidi_component") if c.proto.component_name == "optviz.live_chart"])
+
+    assert charts() == 1
+    at.text_input(key="custom_formula").input("__import__('os').system('echo hi')").run()
+    assert not at.exception
+    assert any("formula:" in e.value and "not allowed" in e.value for e in at.sidebar.error)
+    assert charts() == 1 and at.query_params["formula"] == himmelblau  # the last valid scene stays

@@ -112,7 +112,10 @@ def apply_scene(scene: Scene, *, shipped: bool = True) -> None:
     shipped: the scene as loaded, whose title and caption describe these settings (`shown` marks
     them once a setting changes); False to re-seed the widgets of a view from the current scene."""
     s = scene.surfaces
-    ss["surface"] = s.surface
+    ss["surface"] = "custom" if s.formula else s.surface
+    if s.formula:  # the custom surface's inputs (optviz.ui.custom_surface, key "custom")
+        ss["custom_formula"] = s.formula
+        (ss["custom_x_min"], ss["custom_x_max"]), (ss["custom_y_min"], ss["custom_y_max"]) = s.bounds
     for k, v in s.surface_params:
         ss[f"sp_{s.surface}_{k}"] = float(v)
     ss["start_x"], ss["start_y"] = (float(v) for v in s.start_point)

@@ -33,6 +33,7 @@ from optviz.ui.controls import (
     sidebar_top,
     snap_lr,
 )
+from optviz.ui.custom_surface import EXAMPLE, custom_surface_control
 from optviz.ui.export_panel import export_panel
 from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
@@ -40,6 +41,11 @@ from optviz.ui.state import Group, default, hp_key, settle, shown, ss, sync_url
 from optviz.views import SURFACES
 from optviz.views.surfaces import default_figure
 from surfaces import SURFACES as SURFACE_REGISTRY
+from surfaces import Surface, define_custom
+from surfaces.custom import DEFAULT_BOUNDS
+
+CUSTOM = "custom"  # the selectbox's choice for the lecturer's own formula
+CUSTOM_TITLE = "your own formula f(x, y)…"
 
 _NOISE = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
 L2_GRID = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
@@ -104,8 +110,22 @@ def _resuggest(surface: str, sp: dict[str, float], only_changed_from: dict[str, 
     return changed
 
 
+def _chosen_surface() -> Surface:
+    """The surface the selectbox names: a built-in, or the custom formula its inputs hold."""
+    if ss.get("surface") != CUSTOM:
+        return SURFACE_REGISTRY[ss["surface"]]
+    bounds = tuple(
+        (float(ss.get(f"custom_{a}_min", lo)), float(ss.get(f"custom_{a}_max", hi)))
+        for a, (lo, hi) in zip("xy", DEFAULT_BOUNDS)
+    )
+    try:
+        return define_custom(ss.get("custom_formula") or EXAMPLE, bounds)
+    except ValueError:
+        return define_custom(EXAMPLE, DEFAULT_BOUNDS)
+
+
 def _on_surface_change() -> None:
-    surf = SURFACE_REGISTRY[ss["surface"]]
+    surf = _chosen_surface()
     ss["start_x"], ss["start_y"] = surf.start
     # Learning rates that suit one surface crawl or explode on another: suggest fresh ones (curvature
     # at the start for GD and momentum, plot span for the adaptive methods).
@@ -167,24 +187,41 @@ def _sidebar(good: Scene) -> tuple[list[Group], Display]:
     with st.sidebar:
         sidebar_top()
         st.header("Surface", divider="gray")
-        surface = st.selectbox(
+        choice = st.selectbox(
             "surface",
-            list(SURFACE_REGISTRY),
+            [*SURFACE_REGISTRY, CUSTOM],
             key="surface",
-            format_func=lambda n: SURFACE_REGISTRY[n].title,
+            format_func=lambda n: CUSTOM_TITLE if n == CUSTOM else SURFACE_REGISTRY[n].title,
             on_change=_on_surface_change,
         )
-        surf = SURFACE_REGISTRY[surface]
-        # inline math: KaTeX may break a long formula after a + or =, display math would be cut off
-        st.markdown(f"${surf.latex}$")
-        sp = {
-            p.name: number_widget(
-                p.label, f"sp_{surface}_{p.name}", p, resolution=200, on_change=_on_surface_param, args=(surface,)
+        if choice == CUSTOM:  # the lecturer's own f(x, y): its control shows the formula and its errors
+            got = custom_surface_control(
+                key="custom",
+                formula=good.surfaces.formula or EXAMPLE,
+                bounds=good.surfaces.bounds or DEFAULT_BOUNDS,
             )
-            for p in surf.params
-        }
+            if got is not None:
+                surf = SURFACE_REGISTRY[got.name]
+                groups.append(Group({**got.fields(), "surface_params": ()}, st.empty()))
+            else:  # a bad formula: the page keeps drawing the last valid scene
+                g = good.surfaces
+                surf = SURFACE_REGISTRY[g.surface]
+                keep = {"surface": g.surface, "formula": g.formula, "bounds": g.bounds}
+                groups.append(Group({**keep, "surface_params": g.surface_params}, st.empty()))
+            sp: dict[str, float] = {}
+        else:
+            surf = SURFACE_REGISTRY[choice]
+            # inline math: KaTeX may break a long formula after a + or =, display math would be cut off
+            st.markdown(f"${surf.latex}$")
+            sp = {
+                p.name: number_widget(
+                    p.label, f"sp_{choice}_{p.name}", p, resolution=200, on_change=_on_surface_param, args=(choice,)
+                )
+                for p in surf.params
+            }
+            groups.append(Group({"surface": choice, "surface_params": tuple(sp.items())}, st.empty()))
         ss["_sp_seen"] = dict(sp)
-        groups.append(Group({"surface": surface, "surface_params": tuple(sp.items())}, st.empty()))
+        surface = surf.name
 
         st.header("Start", divider="gray")
         c1, c2 = st.columns(2)
