@@ -388,6 +388,21 @@ def test_nesterov_lookahead_matches_textbook_form(warm_jit):
     np.testing.assert_allclose([seg.x[1], seg.y[1]], r.path[-1])
 
 
+def test_schedule_free_draws_y_beside_x(warm_jit):
+    """Issue 12: Schedule-Free takes the gradient at y and is evaluated at x: the path is x, and y is
+    drawn beside it (dotted, growing with the animation), equal to the schedulefree reference's y."""
+    spec = OptimizerSpec("schedule_free_sgd", (("lr", 0.002),))
+    scene = Scene(surfaces=SurfacesConfig(surface="rosenbrock", steps=60, optimizers=(spec,)))
+    (r,) = run_scene(scene)
+    fig = F.scene_figure(scene, [r])
+    (y,) = _traces(fig, "gradient_path")
+    got = np.c_[F.as_array(y.x), F.as_array(y.y)]
+    np.testing.assert_array_equal(got[:-1], r.probe)  # y_t of every step taken ...
+    assert not np.allclose(got[1:-1], r.path[1:-1])  # ... which is not x_t
+    assert "y" in y.name and _index(fig, "gradient_path")[0] in fig.frames[0].traces  # it grows with the frames
+    assert not _traces(fig, "lookahead")  # Nesterov's arrows are Nesterov's only
+
+
 # ----------------------------------------------------------------------------- table
 
 

@@ -76,6 +76,17 @@ def test_hover_f_travels_as_an_offset_of_the_plotted_loss_when_f_star_is_not_zer
     np.testing.assert_allclose(got["f"], results[0].loss[got["steps"]], rtol=1e-6, atol=1e-4)
 
 
+def test_schedule_free_y_travels_with_its_run_and_gets_no_arrow(warm_jit):
+    runs = (OptimizerSpec("schedule_free_adamw", (("lr", 0.02),)), OptimizerSpec("nesterov", (("lr", 0.001),)))
+    s = SurfacesConfig(surface="rosenbrock", steps=200, optimizers=runs)
+    payload, results = _payload(Scene(surfaces=s, display=Display(lookahead=True)))
+    sf, nes = json.loads(payload.dynamic_json())["runs"]
+    got = decode_run(sf)
+    np.testing.assert_allclose(got["theta_x"][:-1], results[0].probe[got["steps"][:-1], 0], rtol=1e-6)
+    assert payload.dynamic["anim"]["arrow_runs"] == [1]  # the look-ahead arrow: Nesterov's run only
+    assert "theta" in nes
+
+
 def test_downsampling_keeps_ends_frames_and_the_exit_of_a_diverged_run(warm_jit):
     # lr just above 2/L on a bowl with L = 10: the run grows by 0.5 % a step and diverges after ~1 400
     runs = (OptimizerSpec("sgd", (("lr", 0.05),)), OptimizerSpec("sgd", (("lr", 0.2005),)))

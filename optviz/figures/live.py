@@ -175,7 +175,10 @@ def live_payload(fig: go.Figure, *, frames: int = 100, fps: int = 20, max_points
     # runs by meta.index; the path trace holds x, y and (step, f) per point
     paths = {t["meta"]["index"]: i for i, t in enumerate(data) if roles[i] == "path"}
     losses = {t["meta"]["index"]: i for i, t in enumerate(data) if roles[i] == "loss"}
-    thetas = {t["meta"]["index"]: i for i, t in enumerate(data) if roles[i] == "lookahead_path"}
+    # a second point sequence of a run, drawn dotted beside its path: Nesterov's textbook iterate
+    # (with the look-ahead arrows) or Schedule-Free's y (the gradient's point, no arrows)
+    thetas = {t["meta"]["index"]: i for i, t in enumerate(data) if roles[i] in ("lookahead_path", "gradient_path")}
+    arrows = [t["meta"]["index"] for i, t in enumerate(data) if roles[i] == "lookahead_path"]
     xr = list(layout.get("xaxis", {}).get("range") or [-np.inf, np.inf])
     yr = list(layout.get("yaxis", {}).get("range") or [-np.inf, np.inf])
 
@@ -233,6 +236,7 @@ def live_payload(fig: go.Figure, *, frames: int = 100, fps: int = 20, max_points
         "trails": [[paths[k], k] for k in sorted(paths)],
         "loss_lines": [[losses[k], k] for k in sorted(losses)],
         "theta_trails": [[thetas[k], k] for k in sorted(thetas)],
+        "arrow_runs": sorted(arrows),  # the runs whose look-ahead arrow the "lookahead" trace draws
         "head": first("head"),
         "loss_head": first("loss_head"),
         "lookahead": first("lookahead"),

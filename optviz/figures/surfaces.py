@@ -321,6 +321,16 @@ def _frame_xy(a: np.ndarray) -> np.ndarray:
     return np.clip(a, -1e30, 1e30).astype(np.float32)
 
 
+GRADIENT_AT_Y = frozenset({"schedule_free_sgd", "schedule_free_adamw"})  # gradient at y, model at x
+
+
+def _gradient_points(r: Result) -> np.ndarray:
+    """Schedule-Free's y_t, where step t takes the gradient (`Result.probe`), one per point of the
+    path x_t; the last point, after the last step, repeats y of the last step taken."""
+    probe = r.probe if r.probe is not None and len(r.probe) else r.path[:1]
+    return np.vstack([probe, probe[-1:]])[: len(r.path)]
+
+
 def _textbook_nesterov(r: Result) -> np.ndarray:
     """Nesterov's textbook iterate theta_t from optviz's (torch's) look-ahead variable.
 
@@ -422,6 +432,9 @@ def _traj_panel(
     last = [np.minimum(idx, len(r.path) - 1) for r in results] if idx is not None else []
     nesterov = [k for k, r in enumerate(results) if lookahead and r.optimizer == "nesterov" and r.grad.shape[0]]
     thetas = {k: _textbook_nesterov(results[k]) for k in nesterov}
+    # Schedule-Free: the path is x (where the model is evaluated); y (where the gradient is taken)
+    # is drawn beside it, dotted, and grows with the animation as Nesterov's textbook iterate does
+    gradient_points = {k: _gradient_points(r) for k, r in enumerate(results) if r.optimizer in GRADIENT_AT_Y}
     # Drawn last-to-first, so the first optimizer is on top where paths share a valley (the legend
     # keeps the scene's order through legendrank).
     for k, (r, label) in reversed(list(enumerate(zip(results, labels)))):
@@ -504,6 +517,31 @@ def _traj_panel(
                     "meta": {"role": "lookahead_path", "index": k},
                 },
                 theta_frames,
+            )
+        if k in gradient_points:
+            ys = gradient_points[k]
+            y_frames = None
+            if idx is not None:
+                y_frames = []
+                for i in last[k]:
+                    tr = _frame_xy(_trail(ys, int(i), stride))
+                    y_frames.append({"x": typed_array(tr[:, 0]), "y": typed_array(tr[:, 1])})
+            panel.add(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": ys[:, 0],
+                    "y": ys[:, 1],
+                    "xaxis": xref,
+                    "yaxis": yref,
+                    "name": f"{label}: y (the gradient's point)",
+                    "legendgroup": f"opt{k}_y",
+                    "line": {"color": color, "width": 1.5, "dash": "dot"},
+                    "hovertemplate": f"<b>{label}</b> y, where the gradient is taken<br>(%{{x:.4g}}, %{{y:.4g}})"
+                    "<extra></extra>",
+                    "meta": {"role": "gradient_path", "index": k},
+                },
+                y_frames,
             )
     if thetas:  # one trace with every Nesterov run's current step theta_t -> look-ahead phi_t
 

@@ -171,11 +171,12 @@ function surfacesMode(st, dyn, stat) {
       customdata.push(pairs);
       mode.push(undefined);
     }
-    if (anim.lookahead !== null && anim.theta_trails.length) {
+    const arrowRuns = anim.arrow_runs || anim.theta_trails.map(([, k]) => k); // Nesterov's, not Schedule-Free's y
+    if (anim.lookahead !== null && arrowRuns.length) {
       // Nesterov: the segment from the textbook iterate theta_t to the look-ahead point at the frame
       const sx = [];
       const sy = [];
-      for (const [, k] of anim.theta_trails) {
+      for (const k of arrowRuns) {
         const r = runs[k];
         sx.push(r.theta_x[idx[k]], r.x[idx[k]], null);
         sy.push(r.theta_y[idx[k]], r.y[idx[k]], null);
