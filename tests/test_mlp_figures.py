@@ -204,3 +204,17 @@ def test_log_axes_are_ticked_at_decades_written_as_powers(runs):
             m, e = f"{v:.0e}".split("e")
             assert m in ("1", "2", "5"), (v, t)  # decades, with 2· and 5· only when few decades show
             assert re.fullmatch(r"(\d·)?10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]*|\d+", t), t
+
+
+def test_the_corner_boxes_grow_with_the_font_size(runs):
+    """At a projector's font size the accuracy in each panel's corner grows with the rest."""
+    from dataclasses import replace as _replace
+
+    from optviz.config import Display, MLPConfig, Scene
+    from optviz.runs.mlp import run_mlp_scene
+
+    for size, want in ((14, 12), (24, 20)):
+        scene = Scene(view="mlp", mlp=MLPConfig(steps=60), display=_replace(Display(), font_size=size))
+        fig = F.mlp_figure(scene, run_mlp_scene(scene, parts=()), "boundary")
+        corners = [a for a in fig.layout.annotations if str(a.xref).endswith(" domain") and a.bgcolor]
+        assert corners and all(a.font.size == want for a in corners), (size, [a.font.size for a in corners])

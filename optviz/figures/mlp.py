@@ -1090,6 +1090,8 @@ def _themed(fig: Any, d: Any) -> Any:
         for a in layout.annotations or ():
             if a.name != "note" and a.xref == "paper" and a.yref == "paper" and a.showarrow is False:
                 a.font = {"size": d.font_size, "color": th["ink"]}
+            elif str(a.xref or "").endswith(" domain") and a.bgcolor:  # a panel's corner box (accuracy)
+                a.font = {"size": max(12, round(d.font_size * 0.85)), "color": "#1F2430"}
     for tr in fig.data:
         meta = tr.meta if isinstance(tr.meta, dict) else {}
         if meta.get("role") == "landscape":
