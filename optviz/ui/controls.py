@@ -308,7 +308,7 @@ def sidebar_top() -> None:
     if demos:
         default("demo", None)
         st.selectbox(
-            "Lecture scenes",
+            "All shipped scenes (A–Z)",
             demos,
             key="demo",
             index=None,

@@ -4,7 +4,7 @@
                         share link of the chosen scene (its URL query, percent-encoded)
 
 The list is `optviz.export.lecture_scenes` (the shipped c01_... to c31_... files), labelled with each
-scene's display title.  A scene is loaded as the "Lecture scenes" picker loads one
+scene's display title.  A scene is loaded as the "All shipped scenes" picker loads one
 (`optviz.ui.state.on_demo`, which reads the file and writes it into every widget).  Unlike that
 picker, this one keeps its choice: the selectbox shows the scene on screen until another one is
 loaded, also when the scene came from the other picker or from a link (`_follow`).
