@@ -494,54 +494,36 @@ def _traj_panel(
             },
             frames,
         )
-        if k in thetas:
-            theta = thetas[k]
-            theta_frames = None
-            if idx is not None:  # the textbook iterate grows with the animation, as the path does
-                theta_frames = []
-                for i in last[k]:
-                    tr = _frame_xy(_trail(theta, int(i), stride))
-                    theta_frames.append({"x": typed_array(tr[:, 0]), "y": typed_array(tr[:, 1])})
-            panel.add(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "x": theta[:, 0],
-                    "y": theta[:, 1],
-                    "xaxis": xref,
-                    "yaxis": yref,
-                    "name": f"{label}: θₜ (textbook iterate)",
-                    "legendgroup": f"opt{k}_textbook",  # its own group: a shared one stacks vertically
-                    "line": {"color": color, "width": 1.5, "dash": "dot"},
-                    "hovertemplate": f"<b>{label}</b> textbook θₜ<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
-                    "meta": {"role": "lookahead_path", "index": k},
-                },
-                theta_frames,
-            )
-        if k in gradient_points:
-            ys = gradient_points[k]
-            y_frames = None
+        # a second point sequence beside the path, dotted, growing with the animation as the path
+        # does: Nesterov's textbook iterate theta_t, or Schedule-Free's y (where the gradient is taken)
+        for seq, name, hover, role, group in (
+            (thetas, "θₜ (textbook iterate)", "textbook θₜ", "lookahead_path", "textbook"),
+            (gradient_points, "y (the gradient's point)", "y, where the gradient is taken", "gradient_path", "y"),
+        ):
+            if k not in seq:
+                continue
+            pts = seq[k]
+            seq_frames = None
             if idx is not None:
-                y_frames = []
+                seq_frames = []
                 for i in last[k]:
-                    tr = _frame_xy(_trail(ys, int(i), stride))
-                    y_frames.append({"x": typed_array(tr[:, 0]), "y": typed_array(tr[:, 1])})
+                    tr = _frame_xy(_trail(pts, int(i), stride))
+                    seq_frames.append({"x": typed_array(tr[:, 0]), "y": typed_array(tr[:, 1])})
             panel.add(
                 {
                     "type": "scatter",
                     "mode": "lines",
-                    "x": ys[:, 0],
-                    "y": ys[:, 1],
+                    "x": pts[:, 0],
+                    "y": pts[:, 1],
                     "xaxis": xref,
                     "yaxis": yref,
-                    "name": f"{label}: y (the gradient's point)",
-                    "legendgroup": f"opt{k}_y",
+                    "name": f"{label}: {name}",
+                    "legendgroup": f"opt{k}_{group}",  # its own group: a shared one stacks vertically
                     "line": {"color": color, "width": 1.5, "dash": "dot"},
-                    "hovertemplate": f"<b>{label}</b> y, where the gradient is taken<br>(%{{x:.4g}}, %{{y:.4g}})"
-                    "<extra></extra>",
-                    "meta": {"role": "gradient_path", "index": k},
+                    "hovertemplate": f"<b>{label}</b> {hover}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+                    "meta": {"role": role, "index": k},
                 },
-                y_frames,
+                seq_frames,
             )
     if thetas:  # one trace with every Nesterov run's current step theta_t -> look-ahead phi_t
 
