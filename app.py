@@ -35,4 +35,5 @@ from optviz.ui import mlp_page, state, surfaces_page  # noqa: E402  (set_page_co
 PAGES = {"surfaces": surfaces_page.page, "mlp": mlp_page.page}
 
 state.init_session()
+state.speak()
 PAGES[st.session_state.get("_view", "surfaces")]()

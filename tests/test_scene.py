@@ -131,10 +131,11 @@ def test_url_round_trip_through_a_real_address(name: str) -> None:
 
 
 def test_default_scene_has_a_short_address() -> None:
-    # only the display options that differ from the defaults travel
-    assert not any(k.startswith("d_") for k in Scene().to_query())
+    # only the display options that differ from the defaults travel, and the language, always:
+    # a link opens in the language it was made in (issue 10)
+    assert [k for k in Scene().to_query() if k.startswith("d_")] == ["d_lang"]
     q = replace(Scene(), display=Display(theme="dark")).to_query()
-    assert q["d_theme"] == "dark" and sum(k.startswith("d_") for k in q) == 1
+    assert q["d_theme"] == "dark" and q["d_lang"] == "en" and sum(k.startswith("d_") for k in q) == 2
 
 
 def test_hyperparameters_are_stored_resolved() -> None:

@@ -29,6 +29,7 @@ from typing import Any
 from optviz.api import MAX_STEPS, check_steps
 from optviz.config.mlp import MLPConfig
 from optviz.config.spec import OptimizerSpec, decode_optimizer, encode_optimizer, run_labels
+from optviz.i18n import LANGS, N_, _
 from optviz.schedules import Schedule
 from optviz.validate import check_choice, check_mapping, check_number, check_whole, is_finite
 from surfaces import define_custom, get_surface
@@ -65,9 +66,12 @@ class Display:
     lookahead: bool = False  # Nesterov: draw the textbook iterate and its look-ahead step (C5)
     frames: int = 100  # animation frames (the paths are subsampled, never the final picture)
     fps: int = 20
+    lang: str = "en"  # the language of every text a person reads (optviz.i18n): "en" or "ko"
+    presentation: bool = False  # projector mode: no sidebar, the figure fills the window, larger type
 
     def __post_init__(self) -> None:
         check_choice("theme", self.theme, THEMES)
+        check_choice("lang", self.lang, LANGS)
         check_choice("aspect", self.aspect, ASPECTS)
         _int_range("font_size", self.font_size, 8, 40)
         _int_range("frames", self.frames, 2, 500)
@@ -76,7 +80,7 @@ class Display:
             raise ValueError("title must be a string of at most 200 characters")
         if not isinstance(self.caption, str) or len(self.caption) > 1000:
             raise ValueError("caption must be a string of at most 1000 characters")
-        for name in ("show_title", "show_legend", "show_3d", "log_loss", "lookahead"):
+        for name in ("show_title", "show_legend", "show_3d", "log_loss", "lookahead", "presentation"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
 
@@ -303,7 +307,7 @@ class Scene:
         default = Display()
         for f in fields(Display):
             val = getattr(self.display, f.name)
-            if val != getattr(default, f.name):
+            if val != getattr(default, f.name) or f.name == "lang":  # a link opens in its own language
                 q[f"d_{f.name}"] = _enc(val)
         for k, v in self.mlp.query_pairs():  # only the MLP settings that differ from their defaults travel
             q[f"m_{k}"] = _enc(v)
@@ -436,8 +440,8 @@ class Scene:
 
 # ----------------------------------------------------------------------------- a lecture title's validity
 
-STALE_SUFFIX = " (settings changed)"  # a shipped title, marked once the settings it describes changed
-STALE_CAPTION = "With the shipped settings: "  # the shipped caption, marked the same way
+STALE_SUFFIX = N_(" (settings changed)")  # a shipped title, marked once the settings it describes changed
+STALE_CAPTION = N_("With the shipped settings: ")  # the shipped caption, marked the same way
 STALE_MODES = ("mark", "drop")
 
 
@@ -484,6 +488,21 @@ def shown_scene(shipped: Scene, now: Scene, *, stale: str = "mark") -> Scene:
     if (title, caption) == (d.title, d.caption):
         return now
     return replace(now, display=replace(d, title=title, caption=caption))
+
+
+def spoken_title(title: str) -> str:
+    """A display title in the current language (`optviz.i18n`): a shipped scene's title is a catalog
+    message, and so is its stale mark; a title the user typed comes back as typed."""
+    if title.endswith(STALE_SUFFIX):
+        return _(title[: -len(STALE_SUFFIX)]) + _(STALE_SUFFIX)
+    return _(title)
+
+
+def spoken_caption(caption: str) -> str:
+    """A display caption in the current language, as `spoken_title`."""
+    if caption.startswith(STALE_CAPTION):
+        return _(STALE_CAPTION) + _(caption[len(STALE_CAPTION) :])
+    return _(caption)
 
 
 def _marked_title(title: str) -> str:

@@ -21,6 +21,7 @@ import streamlit as st
 
 from optviz import figures
 from optviz.config import THEMES, Display, OptimizerSpec
+from optviz.i18n import LANG_NAMES, LANGS, _
 from optviz.optimizers import OPTIMIZERS, HParam
 from optviz.schedules import SCHEDULE_LATEX, SCHEDULE_NAMES, SCHEDULE_PARAMS, Schedule
 from optviz.ui.state import SCENES_DIR, default, fmt, hp_key, on_demo, on_view, options, seed_slot, show_error, ss
@@ -282,6 +283,7 @@ def display_control(base: Display, *, full: bool) -> Display:
             c1.slider("frames", 10, 300, key="frames", help="animation frames (the final picture is exact)")
         )
         kw["fps"] = int(c2.slider("frames / s", 2, 60, key="fps"))
+    kw["lang"], kw["presentation"] = ss.get("lang", base.lang), bool(ss.get("presentation", base.presentation))
     return replace(base, **kw, aspect=ss.get("_aspect", base.aspect))
 
 
@@ -290,9 +292,31 @@ def titled(titles: dict[str, str]) -> Any:
     return lambda v: titles.get(v, v)
 
 
+def language_control() -> None:
+    """한국어 | English (the Scene's display.lang, URL d_lang), each name in its own language, and
+    the presentation toggle beside it (display.presentation)."""
+    default("lang", "en")
+    c1, c2 = st.columns([3, 2], vertical_alignment="center")
+    c1.segmented_control(
+        _("Language"),
+        list(LANGS),
+        key="lang",
+        format_func=titled(dict(LANG_NAMES)),
+        required=True,
+        label_visibility="collapsed",
+        width="stretch",
+    )
+    c2.toggle(
+        _("Presentation"),
+        key="presentation",
+        help=_("For a projector: the sidebar folds away, the figure fills the window, the type grows."),
+    )
+
+
 def sidebar_top() -> None:
     """Surfaces | MLP (the Scene's `view`, URL view=mlp), then the shipped lecture scenes (both views:
     loading one may switch the view)."""
+    language_control()
     default("_view", "surfaces")
     st.segmented_control(
         "view",

@@ -1,6 +1,7 @@
 """The page's session state: widgets seeded from a Scene, the URL kept in sync, the last valid config.
 
     init_session()            once per session: the Scene of the URL into the widgets (with notices)
+    speak()                   every rerun: the session's language for `optviz.i18n._`
     apply_scene(scene)        a Scene into every widget (URL, lecture scenes, uploaded scene files)
     sync_mlp()                the MLP widgets from ss["_mlp"] (new settings, or keys Streamlit dropped)
     sync_url(scene)           the address holds the scene shown (`Scene.to_query`)
@@ -24,6 +25,7 @@ import optviz
 from optviz.config import MLPConfig, OptimizerSpec, Scene
 from optviz.config.mlp import TAB_OF_FIGURE
 from optviz.config.scene import shown_scene
+from optviz.i18n import _, lang_of, set_lang
 from optviz.mlp.model import MAX_HIDDEN_LAYERS
 from optviz.optimizers import OPTIMIZERS, HParam
 
@@ -132,6 +134,7 @@ def apply_scene(scene: Scene, *, shipped: bool = True) -> None:
     ss["show_title"], ss["title"], ss["show_legend"] = d.show_title, d.title, d.show_legend
     ss["show_3d"], ss["log_loss"], ss["lookahead"] = d.show_3d, d.log_loss, d.lookahead
     ss["frames"], ss["fps"] = d.frames, d.fps
+    ss["lang"], ss["presentation"] = d.lang, d.presentation
     ss["_aspect"], ss["_view"], ss["_mlp"] = d.aspect, scene.view, scene.mlp
     ss["_base_scene"] = scene
     if shipped:
@@ -215,10 +218,20 @@ def init_session() -> None:
     default("export_scale", 2)
     if "_initialised" in ss:
         return
-    scene, notices = Scene.from_query(st.query_params.to_dict())
+    query = st.query_params.to_dict()
+    scene, notices = Scene.from_query(query)
+    if "d_lang" not in query:  # a link that does not say: the browser's language
+        scene = replace(scene, display=replace(scene.display, lang=lang_of(st.context.locale)))
     apply_scene(scene)
     ss["_notices"] = notices
     ss["_initialised"] = True
+
+
+def speak() -> None:
+    """Every rerun, before anything is drawn: the session's language for `_` (`optviz.i18n`)."""
+    default("lang", "en")
+    default("presentation", False)
+    set_lang(ss["lang"])
 
 
 def sync_url(scene: Scene) -> None:
@@ -245,9 +258,13 @@ def on_demo() -> None:
     if not name:
         return
     try:
-        apply_scene(Scene.from_json((SCENES_DIR / f"{name}.json").read_text(encoding="utf-8")))
+        scene = Scene.from_json((SCENES_DIR / f"{name}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        ss["_demo_error"] = f"Could not load the scene {name!r}: {e}"
+        ss["_demo_error"] = _("Could not load the scene {name}: {error}").format(name=repr(name), error=e)
+        return
+    # a shipped scene is drawn in the language the lecturer speaks, and in the mode they are in
+    lang, present = ss.get("lang", scene.display.lang), ss.get("presentation", scene.display.presentation)
+    apply_scene(replace(scene, display=replace(scene.display, lang=lang, presentation=present)))
 
 
 def on_scene_upload() -> None:
@@ -255,9 +272,15 @@ def on_scene_upload() -> None:
     if up is None:
         return
     try:
-        apply_scene(Scene.from_json(up.getvalue()))
+        text = up.getvalue()
+        scene = Scene.from_json(text)
     except ValueError as e:
-        ss["_demo_error"] = f"Could not load {up.name}: {e}"
+        ss["_demo_error"] = _("Could not load {name}: {error}").format(name=up.name, error=e)
+        return
+    if '"lang"' not in (text.decode("utf-8", "replace") if isinstance(text, bytes) else text):
+        # a file written before scenes carried a language: keep the one spoken now
+        scene = replace(scene, display=replace(scene.display, lang=ss.get("lang", scene.display.lang)))
+    apply_scene(scene)
 
 
 # ----------------------------------------------------------------------------- the last valid config
