@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="optviz: optimizers, live", page_icon="📉", layout="wide")
+# set before the language is known (`state.speak`): the tab's title speaks both
+st.set_page_config(page_title="optviz · optimizers / 옵티마이저", page_icon="📉", layout="wide")
 
 from optviz.ui import mlp_page, state, surfaces_page  # noqa: E402  (set_page_config must come first)
 

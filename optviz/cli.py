@@ -3,8 +3,9 @@
 optviz [STREAMLIT ARGS...]   start the app (streamlit run app.py), on localhost by default
 optviz --version
 optviz bench [kernel|mlp|export|page] [--steps N]
-optviz export SCENE.json ... --format png,svg --out DIR
+optviz export SCENE.json ... --format png,svg --out DIR [--lang ko|en]
 optviz export --all --out DIR   the lecture deck: every scene's png and gif, and an index.html
+                                (--lang ko: every text of it in Korean)
 """
 
 from __future__ import annotations

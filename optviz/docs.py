@@ -3,6 +3,10 @@
 The README holds the generated text between marker comments; `python -m optviz.docs` rewrites
 it in place and `tests/test_docs.py` fails when the README and the registries disagree, so the
 lists are never typed twice.
+
+The README is the developers' English document: its tables take the registries' English source
+texts (the msgids) as they are and never go through the catalog (`optviz.i18n`); the app shows
+the same texts translated where a person reads them.
 """
 
 from __future__ import annotations

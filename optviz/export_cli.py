@@ -6,6 +6,7 @@
     optviz export --list                                     # the shipped scenes
     optviz export --all --out slides                         # the lecture deck: png, gif, index.html
     optviz export --only c03,c18 --out slides                # part of it
+    optviz export --all --lang ko --out slides               # the deck in Korean (every text of every file)
 
 All scenes of one call share one headless Chromium.  Exit status: 0 done, 1 an export could not be
 made here (no Chromium or ffmpeg; the other formats are written), 2 bad arguments or scene file.
@@ -22,17 +23,20 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from optviz.config.scene import spoken_caption, spoken_title
 from optviz.export import (
     FORMATS,
     ExportError,
     concept_number,
     export_many,
+    in_language,
     lecture_scenes,
     load_scene,
     parse_formats,
     share_link,
     shipped_scenes,
 )
+from optviz.i18n import LANG_NAMES, LANGS, _, current_lang, ngettext, use_lang
 
 EPILOG = f"""\
 formats: {", ".join(FORMATS)}
@@ -45,6 +49,11 @@ formats: {", ".join(FORMATS)}
 a SCENE is a scene file (downloaded from the page, or written by hand) or the short name of a
 shipped scene (see --list).  Files are written as DIR/<scene name>.<format>.
 
+--lang ko or --lang en writes every text a person reads (titles, axes, legends, the animation's step
+counter, the deck's index.html) in Korean or English; without it each scene speaks its own language
+(its display.lang, "en" unless the scene file says "ko").  Korean needs a font with Hangul
+(fonts-noto-cjk: `apt-get install -y fonts-noto-cjk`).
+
 png, svg, pdf, gif and mp4 need Chromium (`apt-get install -y chromium`, or set BROWSER_PATH);
 mp4 also needs ffmpeg.
 
@@ -54,6 +63,7 @@ examples:
   optviz export momentum_vs_nesterov --format png,gif --out slides
   optviz export lecture1.json lecture2.json --format png,svg,pdf --scale 4 --out slides
   optviz export saddle_with_noise --format mp4 --fps 30 --seconds 8
+  optviz export c03_zigzag_bowl --format png,gif --lang ko --out slides_ko
 """
 
 
@@ -76,7 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=None, help="pixel density of png (default 2) and gif/mp4 (default 1)")
     p.add_argument("--fps", type=float, default=None, help="animation frames per second, 1-60 (default: the scene's)")
     p.add_argument("--seconds", type=float, default=None, help="animation length (default: the scene's frames / fps)")
-    p.add_argument("--list", action="store_true", help="list the shipped scenes and exit")
+    p.add_argument(
+        "--lang",
+        default=None,
+        choices=LANGS,
+        help="language of every text in the files: "
+        + ", ".join(f"{k} ({LANG_NAMES[k]})" for k in LANGS)
+        + " (default: each scene's own display.lang)",
+    )
+    p.add_argument("--list", action="store_true", help="list the shipped scenes (titles in --lang) and exit")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_deck_arguments(p)
     return p
@@ -126,40 +144,53 @@ def deck_scenes(all_: bool, only: str | None) -> list[str]:
 
 
 def _count(names: list[str]) -> str:
+    """'31 concept scenes in the order of the lecture notes, then 10 more scenes.' (current language)"""
     k = sum(concept_number(n) is not None for n in names)
-    rest = f", then {len(names) - k} more scene{'s' * (len(names) - k != 1)}" if len(names) > k else ""
-    return f"{k} concept scene{'s' * (k != 1)} in the order of the lecture notes{rest}."
+    more = len(names) - k
+    text = ngettext(
+        "{k} concept scene in the order of the lecture notes", "{k} concept scenes in the order of the lecture notes", k
+    ).format(k=k)
+    if more:
+        text += ngettext(", then {n} more scene", ", then {n} more scenes", more).format(n=more)
+    return text + "."
 
 
 def write_index(out: Path, names: list[str], written: list[Path], base_url: str) -> Path:
-    """out/index.html: one section per scene, in deck order, linking every file written for it."""
+    """out/index.html: one section per scene, in deck order, linking every file written for it.
+
+    In the current language (`optviz.i18n`; `main` sets --lang): the page's words, the scenes'
+    titles and captions, and the share links, which open the page in that language."""
+    lang = current_lang()
     files = {(p.stem, p.suffix.lstrip(".")) for p in written}
     sections = []
     for name in names:
-        scene = load_scene(name)
+        scene = in_language(load_scene(name), lang)
         k = concept_number(name)
-        title = scene.display.title or name.replace("_", " ")
+        title = spoken_title(scene.display.title) if scene.display.title else name.replace("_", " ")
         if k is not None:
             title = title.removeprefix(f"C{k} · ")
         label = f"C{k}" if k is not None else "·"
+        scene_file, open_it = html.escape(_("scene file")), html.escape(_("open in optviz"))
         links = [
-            f'<a href="{html.escape(f"{name}.{fmt}")}">{fmt.upper() if fmt != "json" else "scene file"}</a>'
+            f'<a href="{html.escape(f"{name}.{fmt}")}">{fmt.upper() if fmt != "json" else scene_file}</a>'
             for fmt in ("gif", "mp4", "svg", "pdf", "html", "csv", "json")
             if (name, fmt) in files
         ]
-        links.append(f'<a href="{html.escape(share_link(scene, base_url))}">open in optviz</a>')
+        links.append(f'<a href="{html.escape(share_link(scene, base_url))}">{open_it}</a>')
         img = f'<img src="{html.escape(name)}.png" alt="{html.escape(title)}">' if (name, "png") in files else ""
-        caption = f"<p>{html.escape(scene.display.caption)}</p>" if scene.display.caption else ""
+        caption = f"<p>{html.escape(spoken_caption(scene.display.caption))}</p>" if scene.display.caption else ""
         sections.append(
             f'<section id="{html.escape(name)}"><h2><span class="k">{label}</span> {html.escape(title)}</h2>'
             f'{caption}{img}<p class="links">{" · ".join(links)}</p></section>'
         )
+    deck = html.escape(_("optviz · lecture deck"))
     page = (
-        '<!doctype html>\n<html><head><meta charset="utf-8"><title>optviz · lecture deck</title><style>'
-        "body{font-family:Inter,'Noto Sans','Noto Sans CJK KR',Arial,sans-serif;max-width:1320px;margin:2rem auto;"
+        f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{deck}</title><style>'
+        "body{font-family:Inter,'Noto Sans','Noto Sans CJK KR','Apple SD Gothic Neo','Malgun Gothic',Arial,"
+        "sans-serif;max-width:1320px;margin:2rem auto;"
         "padding:0 1rem;color:#1F2430}img{width:100%;border:1px solid #E6E8EC}section{margin:0 0 3rem}"
         ".k{display:inline-block;min-width:3.2rem;color:#0072B2}.links a{margin:0 .2rem}</style></head><body>"
-        f"<h1>optviz · lecture deck</h1><p>{_count(names)}</p>\n" + "\n".join(sections) + "\n</body></html>\n"
+        f"<h1>{deck}</h1><p>{html.escape(_count(names))}</p>\n" + "\n".join(sections) + "\n</body></html>\n"
     )
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
@@ -207,12 +238,13 @@ class ProgressBar:
 
 
 def list_scenes(out: TextIO) -> None:
+    """Each shipped scene's name and title (in the current language)."""
     for name, path in shipped_scenes().items():
         try:
             title = json.loads(path.read_text(encoding="utf-8")).get("display", {}).get("title", "")
         except (OSError, ValueError):
             title = ""
-        out.write(f"{name:<30} {title}\n")
+        out.write(f"{name:<30} {spoken_title(title) if isinstance(title, str) else ''}\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         return code
 
     if args.list:
-        list_scenes(sys.stdout)
+        with use_lang(args.lang or "en"):
+            list_scenes(sys.stdout)
         return 0
     try:
         deck = deck_scenes(args.all, args.only)
@@ -250,7 +283,14 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     try:
         written = export_many(
-            args.scenes, formats, out, scale=args.scale, fps=args.fps, seconds=args.seconds, progress=bar
+            args.scenes,
+            formats,
+            out,
+            scale=args.scale,
+            fps=args.fps,
+            seconds=args.seconds,
+            progress=bar,
+            lang=args.lang,
         )
     except ValueError as e:  # a bad scene file (SceneFileError) or option value
         if bar:
@@ -268,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     if bar:
         bar.finish()
     if index:
-        written.append(write_index(out, [n for n in args.scenes if n in deck], written, args.base_url))
+        with use_lang(args.lang or "en"):  # the index speaks --lang (English by default)
+            written.append(write_index(out, [n for n in args.scenes if n in deck], written, args.base_url))
     for p in written:
         print(p)
     return 0

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from optviz._jit import generate, jit
+from optviz.i18n import N_
 
 # What a rule asks the driver (kernel or MLP trainer) for, returned by `step`.
 DONE, EVAL_F, EVAL_FG = 0, 1, 2
@@ -824,17 +825,17 @@ class HParam:
 
 
 def _lr(default: float, lo: float = 1e-6, hi: float = 100.0) -> HParam:
-    return HParam("lr", default, lo, hi, True, "learning rate (step size) η", symbol=r"\eta")
+    return HParam("lr", default, lo, hi, True, N_("learning rate (step size) η"), symbol=r"\eta")
 
 
-_EPS = "small constant ε that keeps the denominator away from zero"
-_B1 = HParam("beta1", 0.9, 0.0, 0.9999, False, "decay of the first moment (momentum) β₁", symbol=r"\beta_1")
-_B2 = HParam("beta2", 0.999, 0.0, 0.99999, False, "decay of the second moment β₂", symbol=r"\beta_2")
+_EPS = N_("small constant ε that keeps the denominator away from zero")
+_B1 = HParam("beta1", 0.9, 0.0, 0.9999, False, N_("decay of the first moment (momentum) β₁"), symbol=r"\beta_1")
+_B2 = HParam("beta2", 0.999, 0.0, 0.99999, False, N_("decay of the second moment β₂"), symbol=r"\beta_2")
 _BC = HParam(
-    "bias_correction", 1.0, 0.0, 1.0, help="divide m, v by 1-βᵗ (off: see the biased first steps)", kind="bool"
+    "bias_correction", 1.0, 0.0, 1.0, help=N_("divide m, v by 1-βᵗ (off: see the biased first steps)"), kind="bool"
 )
-_SEED = HParam("seed", 0, 0, 2**31 - 1, help="random seed", kind="int")
-_MU = HParam("momentum", 0.9, 0.0, 0.999, False, "momentum coefficient μ (α in the lecture)", symbol=r"\mu")
+_SEED = HParam("seed", 0, 0, 2**31 - 1, help=N_("random seed"), kind="int")
+_MU = HParam("momentum", 0.9, 0.0, 0.999, False, N_("momentum coefficient μ (α in the lecture)"), symbol=r"\mu")
 
 
 @dataclass(frozen=True)
@@ -899,19 +900,21 @@ _REGISTRY = (
         "torch.optim.SGD",
         (_lr(0.01),),
         r"\theta_{t+1} = \theta_t - \eta\, g_t",
-        {r"g_t": "gradient at θₜ (plus noise σ if set)", r"\eta": "learning rate"},
-        "Steps straight down the local slope; zig-zags across narrow valleys.",
+        {r"g_t": N_("gradient at θₜ (plus noise σ if set)"), r"\eta": N_("learning rate")},
+        N_("Steps straight down the local slope; zig-zags across narrow valleys."),
         rule="_sgd(x, g, lr)",
     ),
     Optimizer(
         "momentum",
-        "Momentum",
+        N_("Momentum"),
         "torch.optim.SGD(momentum=μ)",
         (_lr(0.01), _MU),
         r"v_{t+1} = \mu v_t - \eta\, g_t,\qquad \theta_{t+1} = \theta_t + v_{t+1}",
-        {r"v_t": "velocity (running sum of past steps)", r"\mu": "momentum: how much velocity survives a step"},
-        "A ball rolling downhill: builds speed along consistent directions, damps zig-zags. "
-        "torch stores b = −v/η; same path for a constant η.",
+        {r"v_t": N_("velocity (running sum of past steps)"), r"\mu": N_("momentum: how much velocity survives a step")},
+        N_(
+            "A ball rolling downhill: builds speed along consistent directions, damps zig-zags. "
+            "torch stores b = −v/η; same path for a constant η."
+        ),
         rule="_momentum(x, g, state[0], lr, {momentum}, False)",
     ),
     Optimizer(
@@ -920,9 +923,11 @@ _REGISTRY = (
         "torch.optim.SGD(momentum=μ, nesterov=True)",
         (_lr(0.01), _MU),
         r"v_{t+1} = \mu v_t - \eta\, \nabla f(\theta_t + \mu v_t),\qquad \theta_{t+1} = \theta_t + v_{t+1}",
-        {r"\theta_t + \mu v_t": "look-ahead point where the gradient is taken", r"\mu": "momentum"},
-        "Looks ahead along the velocity before taking the gradient: brakes earlier, overshoots less. "
-        "torch (and optviz) run the equivalent form in the look-ahead variable.",
+        {r"\theta_t + \mu v_t": N_("look-ahead point where the gradient is taken"), r"\mu": N_("momentum")},
+        N_(
+            "Looks ahead along the velocity before taking the gradient: brakes earlier, overshoots less. "
+            "torch (and optviz) run the equivalent form in the look-ahead variable."
+        ),
         rule="_momentum(x, g, state[0], lr, {momentum}, True)",
     ),
     Optimizer(
@@ -931,12 +936,12 @@ _REGISTRY = (
         "torch.optim.Adagrad",
         (
             _lr(0.01),
-            HParam("lr_decay", 0.0, 0.0, 1.0, False, "η is divided by 1 + (t−1)·lr_decay"),
+            HParam("lr_decay", 0.0, 0.0, 1.0, False, N_("η is divided by 1 + (t−1)·lr_decay")),
             HParam("eps", 1e-10, 1e-12, 1.0, True, _EPS, symbol=r"\epsilon"),
         ),
         r"s_t = s_{t-1} + g_t^2,\qquad \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{s_t} + \epsilon}\, g_t",
-        {r"s_t": "sum of all squared gradients so far (per coordinate)"},
-        "Per-coordinate step η/√sₜ only shrinks: fast start, then it stalls on long runs.",
+        {r"s_t": N_("sum of all squared gradients so far (per coordinate)")},
+        N_("Per-coordinate step η/√sₜ only shrinks: fast start, then it stalls on long runs."),
         rule="_adagrad(x, g, state[0], t, lr, {lr_decay}, {eps})",
     ),
     Optimizer(
@@ -945,17 +950,22 @@ _REGISTRY = (
         "torch.optim.RMSprop",
         (
             _lr(0.01),
-            HParam("alpha", 0.99, 0.0, 0.9999, False, "decay ρ of the squared-gradient average", symbol=r"\rho"),
+            HParam("alpha", 0.99, 0.0, 0.9999, False, N_("decay ρ of the squared-gradient average"), symbol=r"\rho"),
             HParam("eps", 1e-8, 1e-12, 1.0, True, _EPS, symbol=r"\epsilon"),
-            HParam("momentum", 0.0, 0.0, 0.999, False, "optional momentum on the scaled step"),
+            HParam("momentum", 0.0, 0.0, 0.999, False, N_("optional momentum on the scaled step")),
             HParam(
-                "centered", 0.0, 0.0, 1.0, help="divide by the variance instead of the raw second moment", kind="bool"
+                "centered",
+                0.0,
+                0.0,
+                1.0,
+                help=N_("divide by the variance instead of the raw second moment"),
+                kind="bool",
             ),
         ),
         r"s_t = \rho\, s_{t-1} + (1-\rho)\, g_t^2,\qquad"
         r" \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{s_t} + \epsilon}\, g_t",
-        {r"s_t": "moving average of squared gradients", r"\rho": "its decay (torch's alpha)"},
-        "AdaGrad with a forgetting average: the step no longer decays to zero.",
+        {r"s_t": N_("moving average of squared gradients"), r"\rho": N_("its decay (torch's alpha)")},
+        N_("AdaGrad with a forgetting average: the step no longer decays to zero."),
         rule="_rmsprop(x, g, state[0], state[1], state[2], lr, {alpha}, {eps}, {momentum}, {centered} != 0.0)",
     ),
     Optimizer(
@@ -964,16 +974,16 @@ _REGISTRY = (
         "torch.optim.Adadelta",
         (
             _lr(1.0, 1e-4, 100.0),
-            HParam("rho", 0.9, 0.0, 0.9999, False, "decay ρ of both running averages", symbol=r"\rho"),
+            HParam("rho", 0.9, 0.0, 0.9999, False, N_("decay ρ of both running averages"), symbol=r"\rho"),
             HParam("eps", 1e-6, 1e-12, 1.0, True, _EPS, symbol=r"\epsilon"),
         ),
         r"s_t = \rho s_{t-1} + (1-\rho) g_t^2,\quad \Delta_t = \frac{\sqrt{u_{t-1}+\epsilon}}{\sqrt{s_t+\epsilon}} g_t,"
         r"\quad u_t = \rho u_{t-1} + (1-\rho)\Delta_t^2,\quad \theta_{t+1} = \theta_t - \eta\,\Delta_t",
         {
-            r"u_t": "moving average of squared updates (gives the step its units)",
-            r"s_t": "moving average of squared gradients",
+            r"u_t": N_("moving average of squared updates (gives the step its units)"),
+            r"s_t": N_("moving average of squared gradients"),
         },
-        "No learning rate in Zeiler's form (η = 1): the step size is learnt from past steps.",
+        N_("No learning rate in Zeiler's form (η = 1): the step size is learnt from past steps."),
         rule="_adadelta(x, g, state[0], state[1], lr, {rho}, {eps})",
     ),
     Optimizer(
@@ -985,11 +995,11 @@ _REGISTRY = (
         r"\hat m_t = \frac{m_t}{1-\beta_1^t},\ \hat v_t = \frac{v_t}{1-\beta_2^t},\quad"
         r"\theta_{t+1} = \theta_t - \frac{\eta\, \hat m_t}{\sqrt{\hat v_t} + \epsilon}",
         {
-            r"m_t": "momentum (average gradient)",
-            r"v_t": "RMSProp's average squared gradient",
-            r"\hat m_t, \hat v_t": "bias-corrected: m, v start at 0 and would be too small early on",
+            r"m_t": N_("momentum (average gradient)"),
+            r"v_t": N_("RMSProp's average squared gradient"),
+            r"\hat m_t, \hat v_t": N_("bias-corrected: m, v start at 0 and would be too small early on"),
         },
-        "Momentum + RMSProp with bias correction; the step is about η in every coordinate.",
+        N_("Momentum + RMSProp with bias correction; the step is about η in every coordinate."),
         rule="_adam(x, g, state[0], state[1], state[2], t, lr, {beta1}, {beta2}, {eps}, {bias_correction} != 0.0, "
         "False, 0.0)",
     ),
@@ -1000,8 +1010,8 @@ _REGISTRY = (
         (_lr(0.001), _B1, _B2, HParam("eps", 1e-8, 1e-12, 1.0, True, _EPS, symbol=r"\epsilon"), _BC),
         r"\hat v^{\max}_t = \max(\hat v^{\max}_{t-1}, v_t),\quad \theta_{t+1} = \theta_t - \frac{\eta\, \hat m_t}"
         r"{\sqrt{\hat v^{\max}_t/(1-\beta_2^t)} + \epsilon}",
-        {r"\hat v^{\max}_t": "running maximum of v: the step size can never grow back"},
-        "Adam whose denominator never shrinks, which repairs Adam's convergence proof.",
+        {r"\hat v^{\max}_t": N_("running maximum of v: the step size can never grow back")},
+        N_("Adam whose denominator never shrinks, which repairs Adam's convergence proof."),
         rule="_adam(x, g, state[0], state[1], state[2], t, lr, {beta1}, {beta2}, {eps}, {bias_correction} != 0.0, "
         "True, 0.0)",
     ),
@@ -1015,11 +1025,11 @@ _REGISTRY = (
             _B2,
             HParam("eps", 1e-8, 1e-12, 1.0, True, _EPS, symbol=r"\epsilon"),
             _BC,
-            HParam("weight_decay", 0.01, 0.0, 1.0, False, "decoupled weight decay λ", symbol=r"\lambda"),
+            HParam("weight_decay", 0.01, 0.0, 1.0, False, N_("decoupled weight decay λ"), symbol=r"\lambda"),
         ),
         r"\theta_{t+1} = \theta_t - \eta\Big(\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon} + \lambda\,\theta_t\Big)",
-        {r"\lambda": "decoupled weight decay: shrinks θ directly, not through the gradient"},
-        "Adam with weight decay applied to the weights, not added to the gradient (unlike L2).",
+        {r"\lambda": N_("decoupled weight decay: shrinks θ directly, not through the gradient")},
+        N_("Adam with weight decay applied to the weights, not added to the gradient (unlike L2)."),
         rule="_adam(x, g, state[0], state[1], state[2], t, lr, {beta1}, {beta2}, {eps}, {bias_correction} != 0.0, "
         "False, {weight_decay})",
     ),
@@ -1032,35 +1042,35 @@ _REGISTRY = (
             _B1,
             _B2,
             HParam("eps", 1e-8, 1e-12, 1.0, True, _EPS, symbol=r"\epsilon"),
-            HParam("momentum_decay", 0.004, 0.0, 0.1, False, "ψ in μₜ = β₁(1 − ½·0.96^{tψ})", symbol=r"\psi"),
+            HParam("momentum_decay", 0.004, 0.0, 0.1, False, N_("ψ in μₜ = β₁(1 − ½·0.96^{tψ})"), symbol=r"\psi"),
         ),
         r"\theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{\hat v_t} + \epsilon}"
         r"\Big(\frac{(1-\mu_t)\, g_t}{1-\prod_{i\le t}\mu_i}"
         r" + \frac{\mu_{t+1}\, m_t}{1-\prod_{i\le t+1}\mu_i}\Big)",
-        {r"\mu_t": "momentum schedule β₁(1 − ½·0.96^{tψ})", r"m_t": "Adam's first moment"},
-        "Adam with Nesterov's look-ahead on the momentum term.",
+        {r"\mu_t": N_("momentum schedule β₁(1 − ½·0.96^{tψ})"), r"m_t": N_("Adam's first moment")},
+        N_("Adam with Nesterov's look-ahead on the momentum term."),
         rule="_nadam(x, g, state[0], state[1], scal, t, lr, {beta1}, {beta2}, {eps}, {momentum_decay})",
     ),
     Optimizer(
         "newton",
         "Newton",
-        "damped Newton (second order)",
+        N_("damped Newton (second order)"),
         (_lr(1.0, 1e-4, 10.0),),
         r"\theta_{t+1} = \theta_t - \eta\, \tilde H^{-1} g_t,\qquad \tilde H = Q\,|\Lambda|\,Q^\top",
-        {r"\tilde H": "Hessian with eigenvalues replaced by max(|λ|, 10⁻⁶): equals H where H is positive definite"},
-        "Uses curvature: one step (η = 1) to the minimum of a quadratic bowl, whatever its conditioning.",
+        {r"\tilde H": N_("Hessian with eigenvalues replaced by max(|λ|, 10⁻⁶): equals H where H is positive definite")},
+        N_("Uses curvature: one step (η = 1) to the minimum of a quadratic bowl, whatever its conditioning."),
         needs_hessian=True,
         surfaces_only=True,
         rule="_newton2(x, g, h, lr)",
     ),
     Optimizer(
         "random_search",
-        "Random search",
-        "CS231n lecture: random search",
+        N_("Random search"),
+        N_("CS231n lecture: random search"),
         (_SEED,),
         r"\theta^{(k)} \sim \mathcal U(\text{plot bounds}),\qquad \theta_t = \arg\min_{k\le t} f(\theta^{(k)})",
-        {r"\theta^{(k)}": "a point drawn uniformly in the plotted square"},
-        "A baseline: try random points, keep the best one. The path jumps between best-so-far points.",
+        {r"\theta^{(k)}": N_("a point drawn uniformly in the plotted square")},
+        N_("A baseline: try random points, keep the best one. The path jumps between best-so-far points."),
         gradient_free=True,
         at_x=VALUE,
         probes=True,
@@ -1071,17 +1081,19 @@ _REGISTRY = (
     ),
     Optimizer(
         "random_local_search",
-        "Random local search",
-        "CS231n lecture: random local search",
+        N_("Random local search"),
+        N_("CS231n lecture: random local search"),
         (
-            HParam("step", 0.1, 1e-4, 10.0, True, "standard deviation of the random perturbation δ", symbol=r"\sigma"),
+            HParam(
+                "step", 0.1, 1e-4, 10.0, True, N_("standard deviation of the random perturbation δ"), symbol=r"\sigma"
+            ),
             _SEED,
         ),
         r"\delta \sim \mathcal N(0, \sigma^2 I),\qquad"
         r" \theta_{t+1} = \begin{cases}\theta_t + \delta & f(\theta_t+\delta) < f(\theta_t)\\"
         r" \theta_t & \text{otherwise}\end{cases}",
-        {r"\delta": "random perturbation", r"\sigma": "its size (`step`, scaled by the lr schedule)"},
-        "A baseline: try a small random move, keep it only if the loss goes down.",
+        {r"\delta": N_("random perturbation"), r"\sigma": N_("its size (`step`, scaled by the lr schedule)")},
+        N_("A baseline: try a small random move, keep it only if the loss goes down."),
         gradient_free=True,
         at_x=VALUE,
         probes=True,
@@ -1099,12 +1111,12 @@ _REGISTRY = (
         r" \theta_{t+1} = \theta_t - \eta\,\hat m_t \begin{cases} r_t\,\frac{\sqrt{1-\beta_2^t}}{\sqrt{v_t}+\epsilon}"
         r" & \rho_t > 5\\ 1 & \text{otherwise}\end{cases}",
         {
-            r"\rho_\infty": "2/(1−β₂) − 1, the longest averaging window of v",
-            r"\rho_t": "length of the average v has seen by step t",
-            r"r_t": "variance rectification: damps the step while v is still a noisy estimate",
-            r"\hat m_t": "bias-corrected momentum m/(1−β₁ᵗ)",
+            r"\rho_\infty": N_("2/(1−β₂) − 1, the longest averaging window of v"),
+            r"\rho_t": N_("length of the average v has seen by step t"),
+            r"r_t": N_("variance rectification: damps the step while v is still a noisy estimate"),
+            r"\hat m_t": N_("bias-corrected momentum m/(1−β₁ᵗ)"),
         },
-        "Adam that starts as momentum SGD and turns adaptive once v has averaged enough steps (ρₜ > 5).",
+        N_("Adam that starts as momentum SGD and turns adaptive once v has averaged enough steps (ρₜ > 5)."),
         rule="_radam(x, g, state[0], state[1], t, lr, {beta1}, {beta2}, {eps})",
         paper="Liu et al. 2020, On the Variance of the Adaptive Learning Rate and Beyond (ICLR)",
     ),
@@ -1115,8 +1127,8 @@ _REGISTRY = (
         (_lr(0.002), _B1, _B2, HParam("eps", 1e-8, 1e-12, 1.0, True, _EPS, symbol=r"\epsilon")),
         r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad u_t = \max(\beta_2 u_{t-1}, |g_t| + \epsilon),\quad"
         r" \theta_{t+1} = \theta_t - \frac{\eta}{1-\beta_1^t}\,\frac{m_t}{u_t}",
-        {r"u_t": "exponentially weighted infinity norm of the gradients (replaces Adam's √v)"},
-        "Adam with the L∞ norm instead of the L2 norm of past gradients: no square roots, no bias correction of u.",
+        {r"u_t": N_("exponentially weighted infinity norm of the gradients (replaces Adam's √v)")},
+        N_("Adam with the L∞ norm instead of the L2 norm of past gradients: no square roots, no bias correction of u."),
         rule="_adamax(x, g, state[0], state[1], t, lr, {beta1}, {beta2}, {eps})",
         paper="Kingma & Ba 2015, Adam: A Method for Stochastic Optimization (ICLR), section 7.1",
     ),
@@ -1126,17 +1138,22 @@ _REGISTRY = (
         "torch.optim.Rprop",
         (
             _lr(0.01),
-            HParam("eta_minus", 0.5, 0.01, 0.99, False, "step-size factor η− after a sign change", symbol=r"\eta^-"),
-            HParam("eta_plus", 1.2, 1.0, 5.0, False, "step-size factor η+ while the sign holds", symbol=r"\eta^+"),
-            HParam("step_min", 1e-6, 0.0, 1.0, False, "smallest step size Δ_min", symbol=r"\Delta_{\min}"),
-            HParam("step_max", 50.0, 1e-3, 1000.0, True, "largest step size Δ_max", symbol=r"\Delta_{\max}"),
+            HParam(
+                "eta_minus", 0.5, 0.01, 0.99, False, N_("step-size factor η− after a sign change"), symbol=r"\eta^-"
+            ),
+            HParam("eta_plus", 1.2, 1.0, 5.0, False, N_("step-size factor η+ while the sign holds"), symbol=r"\eta^+"),
+            HParam("step_min", 1e-6, 0.0, 1.0, False, N_("smallest step size Δ_min"), symbol=r"\Delta_{\min}"),
+            HParam("step_max", 50.0, 1e-3, 1000.0, True, N_("largest step size Δ_max"), symbol=r"\Delta_{\max}"),
         ),
         r"\Delta_t = \begin{cases}\min(\eta^+\Delta_{t-1}, \Delta_{\max}) & g_t g_{t-1} > 0\\"
         r" \max(\eta^-\Delta_{t-1}, \Delta_{\min}),\ g_t \leftarrow 0 & g_t g_{t-1} < 0\\"
         r" \Delta_{t-1} & \text{otherwise}\end{cases},\qquad"
         r" \theta_{t+1} = \theta_t - \operatorname{sign}(g_t)\,\Delta_t",
-        {r"\Delta_t": "per-coordinate step size, starting at η", r"\operatorname{sign}(g_t)": "only the sign is used"},
-        "Only gradient signs count: each coordinate speeds up while its sign holds and backs off when it flips.",
+        {
+            r"\Delta_t": N_("per-coordinate step size, starting at η"),
+            r"\operatorname{sign}(g_t)": N_("only the sign is used"),
+        },
+        N_("Only gradient signs count: each coordinate speeds up while its sign holds and backs off when it flips."),
         rule="_rprop(x, g, state[0], state[1], t, lr, {eta_minus}, {eta_plus}, {step_min}, {step_max})",
         paper="Riedmiller & Braun 1993, A Direct Adaptive Method for Faster Backpropagation Learning: "
         "the RPROP Algorithm",
@@ -1146,11 +1163,13 @@ _REGISTRY = (
         "Adafactor",
         "torch.optim.Adafactor",
         (
-            HParam("lr", 0.01, 1e-6, 1.0, True, "relative step size: ρₜ = min(η, 1/√t)", symbol=r"\eta"),
-            HParam("beta2_decay", -0.8, -1.0, 0.0, False, "1 − β̂₂ₜ = t^c: how fast the average forgets", symbol="c"),
-            HParam("eps2", 1e-3, 1e-8, 1.0, True, "floor ε₂ of the parameter scale RMS(θ)", symbol=r"\epsilon_2"),
-            HParam("d", 1.0, 1.0, 100.0, True, "update clipping threshold d on RMS(U)", symbol="d"),
-            HParam("weight_decay", 0.0, 0.0, 1.0, False, "decoupled weight decay λ", symbol=r"\lambda"),
+            HParam("lr", 0.01, 1e-6, 1.0, True, N_("relative step size: ρₜ = min(η, 1/√t)"), symbol=r"\eta"),
+            HParam(
+                "beta2_decay", -0.8, -1.0, 0.0, False, N_("1 − β̂₂ₜ = t^c: how fast the average forgets"), symbol="c"
+            ),
+            HParam("eps2", 1e-3, 1e-8, 1.0, True, N_("floor ε₂ of the parameter scale RMS(θ)"), symbol=r"\epsilon_2"),
+            HParam("d", 1.0, 1.0, 100.0, True, N_("update clipping threshold d on RMS(U)"), symbol="d"),
+            HParam("weight_decay", 0.0, 0.0, 1.0, False, N_("decoupled weight decay λ"), symbol=r"\lambda"),
         ),
         r"\hat v_t = \begin{cases}R_t C_t^\top / \operatorname{mean}(R_t)"
         r" & \text{matrix: row and column means of } g_t^2\\"
@@ -1159,13 +1178,16 @@ _REGISTRY = (
         r" \theta_{t+1} = \theta_t - \frac{\max(\epsilon_2, \operatorname{RMS}(\theta_t))\,\min(\eta, 1/\sqrt t)}"
         r"{\max(1, \operatorname{RMS}(U_t)/d)}\, U_t",
         {
-            r"R_t, C_t": "running averages of the row and column means of g² "
-            "(a matrix's second moment in n + k numbers)",
-            r"\operatorname{RMS}(\theta_t)": "the parameter's own scale: steps are relative to it",
-            r"d": "clips the update's RMS",
+            r"R_t, C_t": N_(
+                "running averages of the row and column means of g² (a matrix's second moment in n + k numbers)"
+            ),
+            r"\operatorname{RMS}(\theta_t)": N_("the parameter's own scale: steps are relative to it"),
+            r"d": N_("clips the update's RMS"),
         },
-        "Adam-like without momentum and with a factored second moment; steps are relative to the weights' size. "
-        "On a 2D surface the point is a vector (unfactored); on the MLP each weight matrix is factored.",
+        N_(
+            "Adam-like without momentum and with a factored second moment; steps are relative to the weights' size. "
+            "On a 2D surface the point is a vector (unfactored); on the MLP each weight matrix is factored."
+        ),
         rule="_adafactor(x, g, state[0], state[1], t, lr, {beta2_decay}, {eps2}, {d}, {weight_decay}, blocks)",
         paper="Shazeer & Stern 2018, Adafactor: Adaptive Learning Rates with Sublinear Memory Cost (ICML)",
     ),
@@ -1176,16 +1198,25 @@ _REGISTRY = (
         (
             _lr(1e-4),
             HParam(
-                "beta1", 0.9, 0.0, 0.9999, False, "weight of the momentum in the update's sign β₁", symbol=r"\beta_1"
+                "beta1",
+                0.9,
+                0.0,
+                0.9999,
+                False,
+                N_("weight of the momentum in the update's sign β₁"),
+                symbol=r"\beta_1",
             ),
-            HParam("beta2", 0.99, 0.0, 0.99999, False, "decay of the momentum β₂", symbol=r"\beta_2"),
-            HParam("weight_decay", 0.0, 0.0, 1.0, False, "decoupled weight decay λ", symbol=r"\lambda"),
+            HParam("beta2", 0.99, 0.0, 0.99999, False, N_("decay of the momentum β₂"), symbol=r"\beta_2"),
+            HParam("weight_decay", 0.0, 0.0, 1.0, False, N_("decoupled weight decay λ"), symbol=r"\lambda"),
         ),
         r"\theta_{t+1} = \theta_t(1-\eta\lambda)"
         r" - \eta\,\operatorname{sign}\big(\beta_1 m_{t-1} + (1-\beta_1) g_t\big),"
         r"\quad m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t",
-        {r"m_t": "momentum", r"\operatorname{sign}": "every coordinate moves by exactly η"},
-        "A sign update found by program search: every coordinate moves by η each step, whatever the gradient's size.",
+        {r"m_t": N_("momentum"), r"\operatorname{sign}": N_("every coordinate moves by exactly η")},
+        N_(
+            "A sign update found by program search: every coordinate moves by η each step, "
+            "whatever the gradient's size."
+        ),
         rule="_lion(x, g, state[0], lr, {beta1}, {beta2}, {weight_decay})",
         paper="Chen et al. 2023, Symbolic Discovery of Optimization Algorithms (NeurIPS)",
     ),
@@ -1201,11 +1232,11 @@ _REGISTRY = (
                 0.0,
                 10.0,
                 False,
-                "radius ρ of the neighbourhood whose worst loss is minimised",
+                N_("radius ρ of the neighbourhood whose worst loss is minimised"),
                 symbol=r"\rho",
             ),  # fmt: skip
-            HParam("adam", 0.0, 0.0, 1.0, help="base optimizer Adam (off: SGD with momentum μ)", kind="bool"),
-            HParam("momentum", 0.0, 0.0, 0.999, False, "momentum μ of the SGD base", symbol=r"\mu"),
+            HParam("adam", 0.0, 0.0, 1.0, help=N_("base optimizer Adam (off: SGD with momentum μ)"), kind="bool"),
+            HParam("momentum", 0.0, 0.0, 0.999, False, N_("momentum μ of the SGD base"), symbol=r"\mu"),
             _B1,
             _B2,
             HParam("eps", 1e-8, 1e-12, 1.0, True, _EPS, symbol=r"\epsilon"),
@@ -1214,10 +1245,10 @@ _REGISTRY = (
         r" g^{\text{SAM}}_t = \nabla f(\theta_t + \hat\epsilon_t),\qquad"
         r" \theta_{t+1} = \text{base step}(\theta_t, g^{\text{SAM}}_t)",
         {
-            r"\hat\epsilon_t": "the worst-case perturbation to first order: ρ along the gradient",
-            r"g^{\text{SAM}}_t": "gradient at the perturbed point, applied at θₜ (two gradients per step)",
+            r"\hat\epsilon_t": N_("the worst-case perturbation to first order: ρ along the gradient"),
+            r"g^{\text{SAM}}_t": N_("gradient at the perturbed point, applied at θₜ (two gradients per step)"),
         },
-        "Takes the gradient at the uphill point ρ away, which steers towards flat minima.",
+        N_("Takes the gradient at the uphill point ρ away, which steers towards flat minima."),
         rule="_sam(phase, x, g, probe, state, t, lr, {rho}, {adam} != 0.0, {momentum}, {beta1}, {beta2}, {eps})",
         paper="Foret et al. 2021, Sharpness-Aware Minimization for Efficiently Improving Generalization (ICLR)",
         probes=True,
@@ -1229,25 +1260,33 @@ _REGISTRY = (
         (
             _lr(0.0025),
             HParam(
-                "beta1", 0.9, 0.01, 0.9999, False, "interpolation β between z and x where g is taken", symbol=r"\beta_1"
+                "beta1",
+                0.9,
+                0.01,
+                0.9999,
+                False,
+                N_("interpolation β between z and x where g is taken"),
+                symbol=r"\beta_1",
             ),  # fmt: skip
             _B2,
             HParam("eps", 1e-8, 1e-12, 1.0, True, _EPS, symbol=r"\epsilon"),
-            HParam("weight_decay", 0.0, 0.0, 1.0, False, "weight decay λ, applied at y", symbol=r"\lambda"),
-            HParam("r", 0.0, 0.0, 10.0, False, "average weight grows like t^r", symbol="r"),
-            HParam("weight_lr_power", 2.0, 0.0, 10.0, False, "average weight grows like max ηᵖ", symbol="p"),
+            HParam("weight_decay", 0.0, 0.0, 1.0, False, N_("weight decay λ, applied at y"), symbol=r"\lambda"),
+            HParam("r", 0.0, 0.0, 10.0, False, N_("average weight grows like t^r"), symbol="r"),
+            HParam("weight_lr_power", 2.0, 0.0, 10.0, False, N_("average weight grows like max ηᵖ"), symbol="p"),
         ),
         r"y_t = (1-\beta_1) z_t + \beta_1 x_t,\quad"
         r" z_{t+1} = z_t - \eta\,\frac{\nabla f(y_t)}{\sqrt{\hat v_t}+\epsilon},"
         r"\quad x_{t+1} = (1-c_{t+1})\,x_t + c_{t+1} z_{t+1},\quad c_{t+1} = \frac{w_{t+1}}{\sum_{i\le t+1} w_i}",
         {
-            r"x_t": "the model (the path): a weighted average of the z's",
-            r"y_t": "where the gradient is taken (drawn as a second path)",
-            r"z_t": "Adam's own iterates",
+            r"x_t": N_("the model (the path): a weighted average of the z's"),
+            r"y_t": N_("where the gradient is taken (drawn as a second path)"),
+            r"z_t": N_("Adam's own iterates"),
             r"w_t": "t^r · (max η)^p",
         },
-        "No learning-rate schedule needed: averaging the iterates plays its role. "
-        "The gradient point y runs ahead of x.",
+        N_(
+            "No learning-rate schedule needed: averaging the iterates plays its role. "
+            "The gradient point y runs ahead of x."
+        ),
         rule="_schedule_free(phase, x, g, probe, state[0], state[1], state[2], scal, t, lr, {beta1}, {beta2}, {eps}, "
         "{weight_decay}, {r}, {weight_lr_power}, True)",
         paper="Defazio et al. 2024, The Road Less Scheduled (NeurIPS)",
@@ -1261,20 +1300,26 @@ _REGISTRY = (
         (
             _lr(0.1),
             HParam(
-                "momentum", 0.9, 0.01, 0.999, False, "interpolation β between z and x where g is taken", symbol=r"\beta"
+                "momentum",
+                0.9,
+                0.01,
+                0.999,
+                False,
+                N_("interpolation β between z and x where g is taken"),
+                symbol=r"\beta",
             ),  # fmt: skip
-            HParam("weight_decay", 0.0, 0.0, 1.0, False, "weight decay λ, applied at y", symbol=r"\lambda"),
-            HParam("r", 0.0, 0.0, 10.0, False, "average weight grows like t^r", symbol="r"),
-            HParam("weight_lr_power", 2.0, 0.0, 10.0, False, "average weight grows like max ηᵖ", symbol="p"),
+            HParam("weight_decay", 0.0, 0.0, 1.0, False, N_("weight decay λ, applied at y"), symbol=r"\lambda"),
+            HParam("r", 0.0, 0.0, 10.0, False, N_("average weight grows like t^r"), symbol="r"),
+            HParam("weight_lr_power", 2.0, 0.0, 10.0, False, N_("average weight grows like max ηᵖ"), symbol="p"),
         ),
         r"y_t = (1-\beta) z_t + \beta x_t,\quad z_{t+1} = z_t - \eta\,\nabla f(y_t),"
         r"\quad x_{t+1} = (1-c_{t+1})\,x_t + c_{t+1} z_{t+1},\quad c_{t+1} = \frac{w_{t+1}}{\sum_{i\le t+1} w_i}",
         {
-            r"x_t": "the model (the path): a weighted average of the z's",
-            r"y_t": "where the gradient is taken (drawn as a second path)",
-            r"z_t": "plain SGD iterates",
+            r"x_t": N_("the model (the path): a weighted average of the z's"),
+            r"y_t": N_("where the gradient is taken (drawn as a second path)"),
+            r"z_t": N_("plain SGD iterates"),
         },
-        "SGD whose averaged iterates replace the learning-rate schedule; β interpolates like momentum.",
+        N_("SGD whose averaged iterates replace the learning-rate schedule; β interpolates like momentum."),
         rule="_schedule_free(phase, x, g, probe, state[0], state[1], state[2], scal, t, lr, {momentum}, 0.0, 0.0, "
         "{weight_decay}, {r}, {weight_lr_power}, False)",
         paper="Defazio et al. 2024, The Road Less Scheduled (NeurIPS)",
@@ -1284,26 +1329,32 @@ _REGISTRY = (
     Optimizer(
         "muon",
         "Muon",
-        "torch.optim.Muon (weight matrices) + torch.optim.AdamW (vectors)",
+        N_("torch.optim.Muon (weight matrices) + torch.optim.AdamW (vectors)"),
         (
             _lr(0.02),
-            HParam("momentum", 0.95, 0.0, 0.999, False, "momentum μ (an average of gradients)", symbol=r"\mu"),
-            HParam("nesterov", 1.0, 0.0, 1.0, help="orthogonalise the Nesterov look-ahead lerp(g, B, μ)", kind="bool"),
-            HParam("weight_decay", 0.1, 0.0, 1.0, False, "decoupled weight decay λ", symbol=r"\lambda"),
-            HParam("ns_steps", 5, 1, 20, help="Newton–Schulz iterations", kind="int"),
-            HParam("eps", 1e-7, 1e-12, 1e-2, True, "floor of ‖M‖ before the iteration", symbol=r"\epsilon"),
-            HParam("match_rms_adamw", 0.0, 0.0, 1.0, help="scale η by 0.2·√max(n, k) (off: √max(1, n/k))", kind="bool"),
-            HParam("adamw_lr", 1e-3, 1e-6, 1.0, True, "learning rate of the AdamW fallback for biases"),
+            HParam("momentum", 0.95, 0.0, 0.999, False, N_("momentum μ (an average of gradients)"), symbol=r"\mu"),
+            HParam(
+                "nesterov", 1.0, 0.0, 1.0, help=N_("orthogonalise the Nesterov look-ahead lerp(g, B, μ)"), kind="bool"
+            ),
+            HParam("weight_decay", 0.1, 0.0, 1.0, False, N_("decoupled weight decay λ"), symbol=r"\lambda"),
+            HParam("ns_steps", 5, 1, 20, help=N_("Newton–Schulz iterations"), kind="int"),
+            HParam("eps", 1e-7, 1e-12, 1e-2, True, N_("floor of ‖M‖ before the iteration"), symbol=r"\epsilon"),
+            HParam(
+                "match_rms_adamw", 0.0, 0.0, 1.0, help=N_("scale η by 0.2·√max(n, k) (off: √max(1, n/k))"), kind="bool"
+            ),
+            HParam("adamw_lr", 1e-3, 1e-6, 1.0, True, N_("learning rate of the AdamW fallback for biases")),
         ),
         r"B_t = \mu B_{t-1} + (1-\mu) g_t,\quad O_t = \mathrm{NS}_5\big(\operatorname{lerp}(g_t, B_t, \mu)\big)"
         r" \approx U V^\top,\quad \theta_{t+1} = \theta_t(1-\eta\lambda) - \eta\sqrt{\max(1, n/k)}\,O_t",
         {
-            r"\mathrm{NS}_5": "5 Newton–Schulz steps: the momentum with its singular values pushed towards 1",
-            r"U V^\top": "M = U S V^⊤ without S: the nearest orthogonal matrix",
-            r"n \times k": "shape of the weight matrix",
+            r"\mathrm{NS}_5": N_("5 Newton–Schulz steps: the momentum with its singular values pushed towards 1"),
+            r"U V^\top": N_("M = U S V^⊤ without S: the nearest orthogonal matrix"),
+            r"n \times k": N_("shape of the weight matrix"),
         },
-        "Orthogonalised momentum for weight matrices: every direction of the update gets the same size. "
-        "On a 2D surface the point is a 1×2 matrix, whose orthogonalised momentum is just M/‖M‖.",
+        N_(
+            "Orthogonalised momentum for weight matrices: every direction of the update gets the same size. "
+            "On a 2D surface the point is a 1×2 matrix, whose orthogonalised momentum is just M/‖M‖."
+        ),
         rule="_muon(x, g, state, t, lr, {lr}, {momentum}, {nesterov} != 0.0, {weight_decay}, int({ns_steps}), {eps}, "
         "{match_rms_adamw} != 0.0, {adamw_lr}, blocks)",
         paper="Jordan et al. 2024, Muon: An optimizer for hidden layers in neural networks (blog); "
@@ -1317,19 +1368,23 @@ _REGISTRY = (
         "torch.optim.LBFGS(max_iter=1, max_eval=25)",
         (
             _lr(1.0, 1e-4, 10.0),
-            HParam("history_size", 10, 1, LBFGS_HISTORY_MAX, help="pairs (s, y) kept: the memory m", kind="int"),
-            HParam("line_search", 0.0, 0.0, 1.0, help="strong-Wolfe line search (off: a fixed step η)", kind="bool"),
-            HParam("tolerance_grad", 1e-7, 0.0, 1.0, False, "no step once max |g| is below this"),
-            HParam("tolerance_change", 1e-9, 0.0, 1.0, False, "no step once the slope g·d is above −this"),
+            HParam("history_size", 10, 1, LBFGS_HISTORY_MAX, help=N_("pairs (s, y) kept: the memory m"), kind="int"),
+            HParam(
+                "line_search", 0.0, 0.0, 1.0, help=N_("strong-Wolfe line search (off: a fixed step η)"), kind="bool"
+            ),
+            HParam("tolerance_grad", 1e-7, 0.0, 1.0, False, N_("no step once max |g| is below this")),
+            HParam("tolerance_change", 1e-9, 0.0, 1.0, False, N_("no step once the slope g·d is above −this")),
         ),
         r"d_t = -H_t g_t\ \text{(two-loop recursion over the last } m \text{ pairs } s_i = \theta_{i+1}-\theta_i,"
         r"\ y_i = g_{i+1}-g_i),\quad \theta_{t+1} = \theta_t + \tau_t d_t",
         {
-            r"H_t": "inverse-Hessian estimate built from the last m steps and gradient changes",
-            r"\tau_t": "η, or the step the strong-Wolfe line search accepts (several f evaluations)",
+            r"H_t": N_("inverse-Hessian estimate built from the last m steps and gradient changes"),
+            r"\tau_t": N_("η, or the step the strong-Wolfe line search accepts (several f evaluations)"),
         },
-        "A quasi-Newton method: learns the curvature from past steps. With the line search, a step may "
-        "evaluate f several times; the path shows the accepted points.",
+        N_(
+            "A quasi-Newton method: learns the curvature from past steps. With the line search, a step may "
+            "evaluate f several times; the path shows the accepted points."
+        ),
         rule="_lbfgs(phase, x, g, f, probe, state, scal, lr, int({history_size}), {line_search} != 0.0, "
         "{tolerance_grad}, {tolerance_change})",
         paper="Liu & Nocedal 1989, On the limited memory BFGS method for large scale optimization",

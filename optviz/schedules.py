@@ -23,7 +23,17 @@ from typing import Any
 
 import numpy as np
 
+from optviz.i18n import N_
+
 SCHEDULE_NAMES = ("constant", "step", "exponential", "polynomial", "cosine")
+# How a person reads each name (marked for the catalog; translate with `optviz.i18n._` where shown).
+SCHEDULE_TITLES: dict[str, str] = {
+    "constant": N_("constant"),
+    "step": N_("step decay"),
+    "exponential": N_("exponential decay"),
+    "polynomial": N_("polynomial decay"),
+    "cosine": N_("cosine decay"),
+}
 
 # What each schedule reads, for the UI and for validation.
 SCHEDULE_PARAMS: dict[str, tuple[str, ...]] = {

@@ -33,7 +33,19 @@ from surfaces import custom, functions
 
 __all__ = ["KINDS", "SURFACES", "Param", "Point", "Surface", "define_custom", "get_surface"]
 
-KINDS = ("global minimum", "local minimum", "saddle", "local maximum")
+
+def N_(msg: str) -> str:
+    """Mark `msg` as a text a person reads, for the message catalog (`pybabel extract`); returns it as is.
+
+    The identity of `optviz.i18n.N_`, defined here because this package imports nothing of optviz:
+    the titles, notes, slider labels and helps below are English msgids, and optviz translates them
+    where it shows them (`_(surface.title)`).
+    """
+    return msg
+
+
+# The kinds of stationary points (also the legend names of their markers): marked for translation.
+KINDS = (N_("global minimum"), N_("local minimum"), N_("saddle"), N_("local maximum"))
 
 
 @dataclass(frozen=True)
@@ -165,7 +177,7 @@ _SURFACE_LIST = (
     Surface(
         name="bowl",
         code=0,
-        title="Anisotropic bowl",
+        title=N_("Anisotropic bowl"),
         latex=(
             r"f(x, y) = \tfrac{1}{2}\left(u^2 + \kappa\, v^2\right),\quad "
             r"u = x\cos\theta + y\sin\theta,\; v = -x\sin\theta + y\cos\theta"
@@ -175,7 +187,7 @@ _SURFACE_LIST = (
         bounds=((-3.0, 3.0), (-3.0, 3.0)),
         start=(-2.5, 1.5),
         points=(Point(0.0, 0.0, 0.0, "global minimum"),),
-        note=(
+        note=N_(
             "Convex quadratic with condition number κ: gradient descent zig-zags across the "
             "narrow direction; momentum and Adam damp the zig-zag."
         ),
@@ -186,11 +198,11 @@ _SURFACE_LIST = (
                 min=1.0,
                 max=1000.0,
                 log=True,
-                help=(
+                help=N_(
                     "Ratio of the largest to the smallest curvature (Hessian eigenvalues kappa "
                     "and 1). 1 is a round bowl; large values make a long, narrow valley."
                 ),
-                label="condition number κ",
+                label=N_("condition number κ"),
             ),
             Param(
                 name="theta",
@@ -198,12 +210,12 @@ _SURFACE_LIST = (
                 min=-math.pi / 2,
                 max=math.pi / 2,
                 log=False,
-                help=(
+                help=N_(
                     "Rotation of the bowl's axes. At θ ≠ 0 the curvature is no longer aligned "
                     "with the coordinate axes, which matters for per-coordinate methods "
                     "(AdaGrad, RMSProp, Adam)."
                 ),
-                label="rotation angle θ (radians)",
+                label=N_("rotation angle θ (radians)"),
             ),
         ),
         convex=True,
@@ -218,7 +230,7 @@ _SURFACE_LIST = (
         bounds=((-2.0, 2.0), (-1.0, 3.0)),
         start=(-1.5, 2.0),
         points=(Point(1.0, 1.0, 0.0, "global minimum"),),
-        note=(
+        note=N_(
             "Non-convex, curved narrow valley: reaching the valley is easy, following it to "
             "the minimum at (1, 1) is slow."
         ),
@@ -227,14 +239,14 @@ _SURFACE_LIST = (
     Surface(
         name="saddle",
         code=2,
-        title="Saddle",
+        title=N_("Saddle"),
         latex=r"f(x, y) = x^2 - y^2",
         fg=functions.saddle,
         hess_fn=functions.saddle_hess,
         bounds=((-2.0, 2.0), (-2.0, 2.0)),
         start=(-1.5, 0.001),
         points=(Point(0.0, 0.0, 0.0, "saddle"),),
-        note=(
+        note=N_(
             "A saddle point at the origin and no minimum: gradient descent started near the "
             "x-axis stalls by the saddle; gradient noise makes it escape."
         ),
@@ -256,7 +268,7 @@ _SURFACE_LIST = (
             Point(0.0, 1.0, 14.203125, "saddle"),
             Point(0.10053793732415836, -2.644513585023125, 9.86451228475556, "saddle"),
         ),
-        note=(
+        note=N_(
             "Flat plateaus next to steep walls: gradient sizes differ by orders of magnitude, "
             "which favours adaptive step sizes."
         ),
@@ -283,7 +295,7 @@ _SURFACE_LIST = (
             Point(-0.12796134673068008, -1.9537149802445763, 178.33723920192747, "saddle"),
             Point(-0.2708445906673476, -0.9230385564799815, 181.6165215225827, "local maximum"),
         ),
-        note=(
+        note=N_(
             "Four global minima, one local maximum and four saddle points: optimizers started "
             "at the same point can end in different minima."
         ),
@@ -306,7 +318,7 @@ _SURFACE_LIST = (
             Point(0.0, 0.9949586376523348, 0.9949590570932914, "local minimum"),
             Point(0.0, -0.9949586376523348, 0.9949590570932914, "local minimum"),
         ),
-        note="A bowl covered with regular bumps: a local minimum near every integer point traps gradient descent.",
+        note=N_("A bowl covered with regular bumps: a local minimum near every integer point traps gradient descent."),
     ),
     Surface(
         name="ackley",
@@ -329,7 +341,9 @@ _SURFACE_LIST = (
             Point(0.0, 0.9521665459501717, 2.579927557029872, "local minimum"),
             Point(0.0, -0.9521665459501717, 2.579927557029872, "local minimum"),
         ),
-        note="A nearly flat outer plateau with many small local minima around a sharp global minimum at the origin.",
+        note=N_(
+            "A nearly flat outer plateau with many small local minima around a sharp global minimum at the origin."
+        ),
     ),
     Surface(
         name="booth",
@@ -341,13 +355,13 @@ _SURFACE_LIST = (
         bounds=((-10.0, 10.0), (-10.0, 10.0)),
         start=(-8.0, -6.0),
         points=(Point(1.0, 3.0, 0.0, "global minimum"),),
-        note="Convex quadratic with a single minimum at (1, 3): an easy baseline.",
+        note=N_("Convex quadratic with a single minimum at (1, 3): an easy baseline."),
         convex=True,
     ),
     Surface(
         name="six_hump_camel",
         code=8,
-        title="Six-hump camel",
+        title=N_("Six-hump camel"),
         latex=(
             r"f(x, y) = \left(4 - 2.1x^2 + \frac{x^4}{3}\right)x^2 + xy "
             r"+ \left(-4 + 4y^2\right)y^2"
@@ -375,7 +389,7 @@ _SURFACE_LIST = (
             Point(-1.2302298765166526, -0.16233458445899496, 2.496295351023577, "local maximum"),
             Point(1.2302298765166526, 0.16233458445899496, 2.496295351023577, "local maximum"),
         ),
-        note=(
+        note=N_(
             "Six minima (two of them global), seven saddles and two local maxima: where a run "
             "ends depends on the start and on the optimizer."
         ),
@@ -402,7 +416,7 @@ _SURFACE_LIST = (
             Point(0.1567312567803401, 2.746802770990837, -24.833834296228584, "saddle"),
             Point(0.1567312567803401, 0.1567312567803401, 0.39122471811071613, "local maximum"),
         ),
-        note="One global minimum, three worse local minima, four saddles and a local maximum in the middle.",
+        note=N_("One global minimum, three worse local minima, four saddles and a local maximum in the middle."),
     ),
     Surface(
         name="goldstein_price",
@@ -430,7 +444,7 @@ _SURFACE_LIST = (
             Point(0.6, 0.4, 990.0, "saddle"),
             Point(0.8, 0.2, 1155.0, "local maximum"),
         ),
-        note=(
+        note=N_(
             "Values span six orders of magnitude (log contour levels); one global minimum, "
             "three local minima, four saddles and a local maximum."
         ),
@@ -446,7 +460,7 @@ _SURFACE_LIST = (
         bounds=((-10.0, 10.0), (-10.0, 10.0)),
         start=(-8.0, -5.0),
         points=(Point(0.0, 0.0, 0.0, "global minimum"),),
-        note=(
+        note=N_(
             "Convex and very flat, with axes rotated by 45° and condition number 25: progress "
             "along the flat diagonal is slow."
         ),
@@ -455,7 +469,7 @@ _SURFACE_LIST = (
     Surface(
         name="monkey_saddle",
         code=12,
-        title="Monkey saddle",
+        title=N_("Monkey saddle"),
         latex=r"f(x, y) = x^3 - 3xy^2",
         fg=functions.monkey_saddle,
         hess_fn=functions.monkey_saddle_hess,
@@ -464,7 +478,7 @@ _SURFACE_LIST = (
         # the valley at 60 degrees.
         start=(1.2, 0.01),
         points=(Point(0.0, 0.0, 0.0, "saddle"),),
-        note=(
+        note=N_(
             "Degenerate saddle (zero Hessian) at the origin, three valleys, unbounded below: "
             "the gradient vanishes quadratically, so runs crawl past the saddle."
         ),

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import optviz
 
@@ -28,6 +29,24 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+APP = str(ROOT / "app.py")
+
+
+def run_app(query: dict[str, str] | None = None, timeout: float = 60) -> AppTest:
+    """The page under Streamlit's AppTest, opened with `query` as its URL parameters, after one run."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def assert_page_ok(at: AppTest, *, errors: bool = False) -> None:
+    """No exception on the page (and, with errors=True, no st.error either)."""
+    assert not at.exception, [e.value for e in at.exception]
+    if errors:
+        assert not at.error, [e.value for e in at.error]
 
 
 def require_browser() -> None:

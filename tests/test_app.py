@@ -12,21 +12,16 @@ from streamlit.testing.v1 import AppTest
 import optviz
 from optviz.config import Scene, SurfacesConfig
 from optviz.figures.live import decode_run
+from tests.conftest import assert_page_ok
+from tests.conftest import run_app as _app
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 WIDGET_KINDS = ("selectbox", "slider", "select_slider", "number_input", "checkbox", "toggle", "text_input")
 
 
-def _app(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    return at.run()
-
-
 def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+    assert_page_ok(at)
 
 
 def _main_spec(at: AppTest) -> dict:

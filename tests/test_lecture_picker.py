@@ -13,6 +13,8 @@ from streamlit.testing.v1 import AppTest
 import optviz.mlp
 from optviz.config import Scene
 from optviz.export import concept_number, lecture_scenes, load_scene
+from tests.conftest import assert_page_ok
+from tests.conftest import run_app as _app
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -22,16 +24,8 @@ def _warm() -> None:
     optviz.mlp.warmup(include_surfaces=True)  # AppTest's runs must not pay the compilation
 
 
-def _app(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    return at.run()
-
-
 def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    assert_page_ok(at, errors=True)
 
 
 def _scene_on_screen(at: AppTest) -> Scene:

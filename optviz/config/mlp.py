@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from optviz.config.spec import OptimizerSpec, decode_optimizer, encode_optimizer
+from optviz.i18n import N_
 from optviz.mlp.data import DATASETS
 from optviz.mlp.landscape import DIRECTIONS
 from optviz.mlp.model import ACTIVATIONS, INITS, LOSSES, MAX_HIDDEN_LAYERS, MAX_WIDTH, MIN_WIDTH
@@ -39,62 +40,68 @@ from optviz.validate import check_choice, check_flag, check_mapping, check_numbe
 # ----------------------------------------------------------------------------- choices (the UI is generated from these)
 
 DATASET_TITLES = {
-    "moons": "two moons",
-    "circles": "circles",
-    "spirals": "spirals",
+    "moons": N_("two moons"),
+    "circles": N_("circles"),
+    "spirals": N_("spirals"),
     "xor": "XOR",
-    "blobs": "Gaussian blobs",
+    "blobs": N_("Gaussian blobs"),
 }
-LOSS_TITLES = {"softmax": "softmax cross-entropy", "hinge": "multiclass SVM (hinge)"}
-DIRECTION_TITLES = {"pca": "PCA of the paths", "filter": "random, filter-normalised", "random": "random"}
-PROBE_TITLES = {"lecture": "lecture net: 5 layers of 100 units", "network": "this network on its data"}
+LOSS_TITLES = {"softmax": N_("softmax cross-entropy"), "hinge": N_("multiclass SVM (hinge)")}
+DIRECTION_TITLES = {"pca": N_("PCA of the paths"), "filter": N_("random, filter-normalised"), "random": N_("random")}
+PROBE_TITLES = {"lecture": N_("lecture net: 5 layers of 100 units"), "network": N_("this network on its data")}
 
 # name -> (title, what the side-by-side panels vary)
 COMPARISONS: dict[str, tuple[str, str]] = {
-    "optimizers": ("optimizers", "every optimizer of the list, all from the same initial weights"),
-    "batch_size": ("batch size", "the first optimizer with full batch, mini-batches of k, and batch size 1"),
-    "init": ("init schemes", "zeros, N(0, 0.01²), N(0, 1), the scheme recommended for the activation, and yours"),
-    "schemes": ("LeCun / Xavier / He", "the six schemes LeCun, Xavier and He, each normal and uniform"),
-    "activation": ("activations", "sigmoid, tanh, ReLU, Leaky ReLU and GELU"),
-    "loss": ("losses", "softmax cross-entropy and the multiclass SVM (hinge) loss"),
-    "batch_norm": ("batch norm off / on", "the same training without and with batch normalisation"),
-    "dropout": ("dropout off / on", "without dropout and with your rate (0.5 if it is 0)"),
-    "l2": (
-        "L2 vs AdamW",
-        "no penalty, the L2 penalty λ (0.01 if it is 0), and for Adam AdamW's decoupled weight decay (its own λ)",
+    "optimizers": (N_("optimizers"), N_("every optimizer of the list, all from the same initial weights")),
+    "batch_size": (N_("batch size"), N_("the first optimizer with full batch, mini-batches of k, and batch size 1")),
+    "init": (
+        N_("init schemes"),
+        N_("zeros, N(0, 0.01²), N(0, 1), the scheme recommended for the activation, and yours"),
     ),
-    "clip": ("clipping off / on", "without and with gradient clipping (max norm 1 if clipping is off)"),
-    "schedule": ("lr schedule", "constant lr against your schedule (a step decay if it is constant)"),
-    "standardize": ("standardise off / on", "the raw inputs against standardised ones (mean 0, std 1 per feature)"),
+    "schemes": (N_("LeCun / Xavier / He"), N_("the six schemes LeCun, Xavier and He, each normal and uniform")),
+    "activation": (N_("activations"), N_("sigmoid, tanh, ReLU, Leaky ReLU and GELU")),
+    "loss": (N_("losses"), N_("softmax cross-entropy and the multiclass SVM (hinge) loss")),
+    "batch_norm": (N_("batch norm off / on"), N_("the same training without and with batch normalisation")),
+    "dropout": (N_("dropout off / on"), N_("without dropout and with your rate (0.5 if it is 0)")),
+    "l2": (
+        N_("L2 vs AdamW"),
+        N_("no penalty, the L2 penalty λ (0.01 if it is 0), and for Adam AdamW's decoupled weight decay (its own λ)"),
+    ),
+    "clip": (N_("clipping off / on"), N_("without and with gradient clipping (max norm 1 if clipping is off)")),
+    "schedule": (N_("lr schedule"), N_("constant lr against your schedule (a step decay if it is constant)")),
+    "standardize": (
+        N_("standardise off / on"),
+        N_("the raw inputs against standardised ones (mean 0, std 1 per feature)"),
+    ),
     "gradients": (
-        "vanishing / exploding",
-        "sigmoid with your init (vanishing), ReLU with He (healthy), ReLU with N(0, 1) (exploding)",
+        N_("vanishing / exploding"),
+        N_("sigmoid with your init (vanishing), ReLU with He (healthy), ReLU with N(0, 1) (exploding)"),
     ),
 }
 
 # The figures of the page; `figure` picks the one a scene file exports.  Tab -> its figures.
 FIGURE_TITLES = {
-    "boundary": "decision boundary (animated)",
-    "curves": "loss and accuracy curves",
-    "lr": "learning rate per step",
-    "landscape": "loss landscape with the paths",
-    "slices": "1D slice of the loss around the final point",
-    "interpolation": "the loss from init to the final point",
-    "activations": "activation histograms at init",
-    "gradients": "gradient norm per layer",
-    "units": "hidden units' weights over training",
-    "activation_functions": "the activation functions and their derivatives",
-    "gradient_check": "gradient check",
-    "data": "the data",
-    "one_hot": "one-hot targets",
+    "boundary": N_("decision boundary (animated)"),
+    "curves": N_("loss and accuracy curves"),
+    "lr": N_("learning rate per step"),
+    "landscape": N_("loss landscape with the paths"),
+    "slices": N_("1D slice of the loss around the final point"),
+    "interpolation": N_("the loss from init to the final point"),
+    "activations": N_("activation histograms at init"),
+    "gradients": N_("gradient norm per layer"),
+    "units": N_("hidden units' weights over training"),
+    "activation_functions": N_("the activation functions and their derivatives"),
+    "gradient_check": N_("gradient check"),
+    "data": N_("the data"),
+    "one_hot": N_("one-hot targets"),
 }
 FIGURES = tuple(FIGURE_TITLES)
 TABS: dict[str, tuple[str, ...]] = {
-    "Training": ("boundary", "curves", "lr"),
-    "Landscape": ("landscape", "slices", "interpolation"),
-    "Initialisation": ("activations", "units"),
-    "Gradients": ("gradients", "gradient_check", "activation_functions"),
-    "Data": ("data", "one_hot"),
+    N_("Training"): ("boundary", "curves", "lr"),
+    N_("Landscape"): ("landscape", "slices", "interpolation"),
+    N_("Initialisation"): ("activations", "units"),
+    N_("Gradients"): ("gradients", "gradient_check", "activation_functions"),
+    N_("Data"): ("data", "one_hot"),
 }
 TAB_OF_FIGURE = {f: tab for tab, figs in TABS.items() for f in figs}
 PARTS = ("landscape", "slices", "activations", "gradient_check")
@@ -379,20 +386,22 @@ _OVERFIT = {
 # name -> (settings over the defaults, one line for the page).  Numbers checked by
 # tests/test_mlp_scene.py::test_presets_show_what_they_say.
 PRESETS: dict[str, tuple[dict[str, Any], str]] = {
-    "optimizers from one init": (
+    N_("optimizers from one init"): (
         {},
-        "Adam, SGD and momentum start from the same weights: the same network, three ways down.",
+        N_("Adam, SGD and momentum start from the same weights: the same network, three ways down."),
     ),
-    "batch size: full / 16 / 1": (
+    N_("batch size: full / 16 / 1"): (
         {"compare": "batch_size", "batch_size": 16, "optimizers": ("sgd:lr=0.1",), "figure": "curves"},
-        "The same SGD with the whole training set, 16 points and 1 point per step: the smaller the batch, "
-        "the noisier the way down (C1).",
+        N_(
+            "The same SGD with the whole training set, 16 points and 1 point per step: the smaller the batch, "
+            "the noisier the way down (C1)."
+        ),
     ),
-    "zeros init: symmetry never breaks": (
+    N_("zeros init: symmetry never breaks"): (
         {"compare": "init", "activation": "tanh", "optimizers": ("adam:lr=0.01",)},
-        "All-zero weights give every hidden unit the same (here: zero) gradient: that panel never learns (C18).",
+        N_("All-zero weights give every hidden unit the same (here: zero) gradient: that panel never learns (C18)."),
     ),
-    "init schemes with sigmoid": (
+    N_("init schemes with sigmoid"): (
         {
             "activation": "sigmoid",
             "init": "normal_1",
@@ -400,10 +409,12 @@ PRESETS: dict[str, tuple[dict[str, Any], str]] = {
             "optimizers": ("adam:lr=0.01",),
             "figure": "activations",
         },
-        "N(0, 1) saturates sigmoid units at 0 and 1, N(0, 0.01²) collapses them to 0.5, Xavier keeps them "
-        "spread (C19, C20).",
+        N_(
+            "N(0, 1) saturates sigmoid units at 0 and 1, N(0, 0.01²) collapses them to 0.5, Xavier keeps them "
+            "spread (C19, C20)."
+        ),
     ),
-    "ReLU: He vs Xavier": (
+    N_("ReLU: He vs Xavier"): (
         {
             "activation": "relu",
             "init": "xavier_normal",
@@ -412,10 +423,12 @@ PRESETS: dict[str, tuple[dict[str, Any], str]] = {
             "optimizers": ("adam:lr=0.01",),
             "figure": "activations",
         },
-        "He's variance 2/fan_in keeps ReLU activations at one scale layer after layer; N(0, 1) explodes, "
-        "N(0, 0.01²) vanishes (C20).",
+        N_(
+            "He's variance 2/fan_in keeps ReLU activations at one scale layer after layer; N(0, 1) explodes, "
+            "N(0, 0.01²) vanishes (C20)."
+        ),
     ),
-    "deep sigmoid: vanishing gradients": (
+    N_("deep sigmoid: vanishing gradients"): (
         {
             "activation": "sigmoid",
             "hidden": (32, 32, 32),
@@ -424,10 +437,12 @@ PRESETS: dict[str, tuple[dict[str, Any], str]] = {
             "steps": 1000,
             "figure": "gradients",
         },
-        "With sigmoid the first layer's gradient sits far below the last one's and training crawls; "
-        "ReLU and tanh keep the layers level (C21, C22).",
+        N_(
+            "With sigmoid the first layer's gradient sits far below the last one's and training crawls; "
+            "ReLU and tanh keep the layers level (C21, C22)."
+        ),
     ),
-    "exploding gradients: clipping": (
+    N_("exploding gradients: clipping"): (
         {
             "activation": "relu",
             "init": "normal_1",
@@ -437,18 +452,21 @@ PRESETS: dict[str, tuple[dict[str, Any], str]] = {
             "optimizers": ("sgd:lr=0.5",),
             "figure": "curves",
         },
-        "N(0, 1) weights and a large step: the unclipped run explodes within ten steps, the clipped one trains (C23).",
+        N_(
+            "N(0, 1) weights and a large step: the unclipped run explodes within ten steps, "
+            "the clipped one trains (C23)."
+        ),
     ),
-    "unscaled inputs: standardise!": (
+    N_("unscaled inputs: standardise!"): (
         {
             "shift": 10.0,
             "standardize": False,
             "optimizers": ("sgd:lr=0.1", "momentum:lr=0.1,momentum=0.9"),
             "figure": "curves",
         },
-        "Inputs around (10, 10), all positive: SGD crawls and momentum stalls.  Switch 'standardise' on (C24).",
+        N_("Inputs around (10, 10), all positive: SGD crawls and momentum stalls.  Switch 'standardise' on (C24)."),
     ),
-    "batch norm on / off": (
+    N_("batch norm on / off"): (
         {
             "activation": "sigmoid",
             "hidden": (32, 32, 32),
@@ -457,28 +475,32 @@ PRESETS: dict[str, tuple[dict[str, Any], str]] = {
             "optimizers": ("sgd:lr=0.1",),
             "figure": "curves",
         },
-        "A deep sigmoid net learns slowly with SGD; batch norm re-centres every layer and it trains (C26).",
+        N_("A deep sigmoid net learns slowly with SGD; batch norm re-centres every layer and it trains (C26)."),
     ),
-    "overfitting: small noisy data, big net": (
+    N_("overfitting: small noisy data, big net"): (
         dict(_OVERFIT),
-        "40 noisy training points, three layers of 32: the training loss falls, the validation loss turns "
-        "up after its minimum (the star) (C30).",
+        N_(
+            "40 noisy training points, three layers of 32: the training loss falls, the validation loss turns "
+            "up after its minimum (the star) (C30)."
+        ),
     ),
-    "dropout against overfitting": (
+    N_("dropout against overfitting"): (
         {**_OVERFIT, "compare": "dropout", "dropout": 0.3},
-        "Dropout 0.3 keeps the validation loss down while the training loss stays higher (C27).",
+        N_("Dropout 0.3 keeps the validation loss down while the training loss stays higher (C27)."),
     ),
-    "early stopping": (
+    N_("early stopping"): (
         {**_OVERFIT, "patience": 200},
-        "Training stops 200 steps after the lowest validation loss (the star) (C28).",
+        N_("Training stops 200 steps after the lowest validation loss (the star) (C28)."),
     ),
-    "L2 penalty vs AdamW": (
+    N_("L2 penalty vs AdamW"): (
         {**_OVERFIT, "compare": "l2", "l2": 0.01, "weight_decay": 1.0, "optimizers": ("adam:lr=0.03",)},
-        "Adam with no penalty overfits (validation loss up, ‖θ‖ grows); the L2 penalty λ = 0.01 in the loss "
-        "and AdamW's decoupled decay λ = 1 both hold ‖θ‖ and the validation loss down: two settings, two "
-        "scales (Loshchilov & Hutter 2019) (C29).",
+        N_(
+            "Adam with no penalty overfits (validation loss up, ‖θ‖ grows); the L2 penalty λ = 0.01 in the loss "
+            "and AdamW's decoupled decay λ = 1 both hold ‖θ‖ and the validation loss down: two settings, two "
+            "scales (Loshchilov & Hutter 2019) (C29)."
+        ),
     ),
-    "learning-rate schedule": (
+    N_("learning-rate schedule"): (
         {
             "compare": "schedule",
             "schedule": {"name": "step", "boundaries": (300, 600), "values": (1.0, 0.1, 0.01)},
@@ -487,23 +509,25 @@ PRESETS: dict[str, tuple[dict[str, Any], str]] = {
             "optimizers": ("sgd:lr=0.3",),
             "figure": "curves",
         },
-        "Constant lr against a step decay: the noisy mini-batch loss settles when the lr drops (C17).",
+        N_("Constant lr against a step decay: the noisy mini-batch loss settles when the lr drops (C17)."),
     ),
-    "softmax vs SVM loss": (
+    N_("softmax vs SVM loss"): (
         {"compare": "loss", "optimizers": ("adam:lr=0.01",), "figure": "curves"},
-        "Cross-entropy keeps pushing the correct class up; the hinge loss is satisfied at a margin of 1 (C16).",
+        N_("Cross-entropy keeps pushing the correct class up; the hinge loss is satisfied at a margin of 1 (C16)."),
     ),
-    "loss landscape": (
+    N_("loss landscape"): (
         {"figure": "landscape"},
-        "The paths of the three optimizers on the plane of their two main directions, over the loss contours (C15).",
+        N_(
+            "The paths of the three optimizers on the plane of their two main directions, over the loss contours (C15)."
+        ),
     ),
-    "gradient check": (
+    N_("gradient check"): (
         {"figure": "gradient_check"},
-        "Backprop against central differences: a relative error near 1e-9 says the gradient is right (C14).",
+        N_("Backprop against central differences: a relative error near 1e-9 says the gradient is right (C14)."),
     ),
-    "one-hot targets, 3 classes": (
+    N_("one-hot targets, 3 classes"): (
         {"dataset": "blobs", "classes": 3, "noise": 0.6, "figure": "one_hot"},
-        "Each label becomes a one-hot vector, the target the softmax is fitted to (C25).",
+        N_("Each label becomes a one-hot vector, the target the softmax is fitted to (C25)."),
     ),
 }
 

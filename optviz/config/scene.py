@@ -316,7 +316,9 @@ class Scene:
     @classmethod
     def from_query(cls, params: Mapping[str, Any]) -> tuple[Scene, list[str]]:
         """Lenient: (scene, notices).  Each unreadable, unknown or out-of-range parameter is
-        replaced by its default and named in a notice; this never raises."""
+        replaced by its default and named in a notice; this never raises.  The notices are shown on
+        the page: their words are in the current language (`optviz.i18n`), the reason (a ValueError's
+        text) stays English."""
         notices: list[str] = []
         p = {k: (v[-1] if isinstance(v, (list, tuple)) and v else v) for k, v in params.items()}
         base = SurfacesConfig()
@@ -329,11 +331,11 @@ class Scene:
             try:
                 build(str(p[key]))
             except (ValueError, TypeError, KeyError, IndexError) as e:
-                notices.append(f"ignored {key}={p[key]!r}: {e}")
+                notices.append(_("ignored {key}={value}: {reason}").format(key=key, value=repr(p[key]), reason=e))
 
         def set_version(s: str) -> None:
             if _as_int("v", s) not in (1, SCENE_VERSION):
-                notices.append(f"scene version {s} read as {SCENE_VERSION}")
+                notices.append(_("scene version {version} read as {current}").format(version=s, current=SCENE_VERSION))
 
         def set_view(s: str) -> None:
             view.append(check_choice("view", s, VIEWS))
@@ -423,16 +425,16 @@ class Scene:
         known |= {"noise", "seed", "clip", "l2"}
         for k in p:
             if k not in known and not k.startswith(("d_", "m_")):
-                notices.append(f"ignored unknown parameter {k!r}")
+                notices.append(_("ignored unknown parameter {name}").format(name=repr(k)))
         try:
             surfaces = SurfacesConfig(**kw)
         except ValueError as e:  # a combination that is invalid although each part was valid
-            notices.append(f"surfaces settings reset to defaults: {e}")
+            notices.append(_("surfaces settings reset to defaults: {reason}").format(reason=e))
             surfaces = SurfacesConfig()
         try:
             mlp_config = MLPConfig.from_pairs(mlp)
         except ValueError as e:
-            notices.append(f"MLP settings reset to defaults: {e}")
+            notices.append(_("MLP settings reset to defaults: {reason}").format(reason=e))
             mlp_config = MLPConfig()
         scene = cls(view=view[0] if view else "surfaces", surfaces=surfaces, mlp=mlp_config, display=Display(**disp))
         return scene, notices

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from optviz.i18n import N_, _
 from optviz.optimizers import OPTIMIZERS, get_optimizer
 
 __all__ = ["OptimizerSpec", "decode_optimizer", "encode_optimizer", "run_labels"]
@@ -87,14 +88,27 @@ _UNICODE = {
     r"\Delta_{\min}": "Δmin",
     r"\Delta_{\max}": "Δmax",
 }
-# A switch reads as what its non-default value does: (text when on, text when off).
+# A switch reads as what its non-default value does: (text when on, text when off), marked for the
+# catalog and translated when a label is made (`run_labels` speaks the current language).
 _SWITCHES = {
-    "bias_correction": ("bias correction", "bias correction off"),
-    "centered": ("centered", "not centered"),
-    "nesterov": ("Nesterov", "Nesterov off"),
-    "line_search": ("line search", "line search off"),
-    "adam": ("Adam base", "SGD base"),
-    "match_rms_adamw": ("AdamW RMS match", "AdamW RMS match off"),
+    "bias_correction": (N_("bias correction"), N_("bias correction off")),
+    "centered": (N_("centered"), N_("not centered")),
+    "nesterov": (N_("Nesterov"), N_("Nesterov off")),
+    "line_search": (N_("line search"), N_("line search off")),
+    "adam": (N_("Adam base"), N_("SGD base")),
+    "match_rms_adamw": (N_("AdamW RMS match"), N_("AdamW RMS match off")),
+}
+# The words of the hyperparameters that have no symbol, as a legend names them ("history size = 5"):
+# the English is the name with spaces, as before the catalog.
+_WORDS = {
+    "lr_decay": N_("lr decay"),
+    "momentum": N_("momentum"),
+    "seed": N_("seed"),
+    "ns_steps": N_("ns steps"),
+    "adamw_lr": N_("adamw lr"),
+    "history_size": N_("history size"),
+    "tolerance_grad": N_("tolerance grad"),
+    "tolerance_change": N_("tolerance change"),
 }
 # The hyperparameters the MLP's detailed labels always name (beside the step size).
 _ALWAYS = {"momentum": ("momentum",), "nesterov": ("momentum",), "adamw": ("weight_decay",)}
@@ -108,12 +122,15 @@ def _number(v: float) -> str:
 
 
 def _bit(name: str, key: str, value: float) -> str:
-    """'μ = 0.9', 'bias correction off', 'history size = 5': one hyperparameter as a legend reads it."""
+    """'μ = 0.9', 'bias correction off', 'history size = 5': one hyperparameter as a legend reads it,
+    its words in the current language, its symbol and number as they are."""
     hp = next(h for h in OPTIMIZERS[name].hparams if h.name == key)
     if hp.kind == "bool":
-        on, off = _SWITCHES.get(key, (key.replace("_", " "), key.replace("_", " ") + " off"))
-        return on if value else off
-    symbol = _UNICODE.get(hp.symbol, hp.symbol) or key.replace("_", " ")
+        if key in _SWITCHES:
+            return _(_SWITCHES[key][0 if value else 1])
+        word = _(_WORDS.get(key, key.replace("_", " ")))
+        return word if value else _("{name} off").format(name=word)
+    symbol = _UNICODE.get(hp.symbol, hp.symbol) or _(_WORDS.get(key, key.replace("_", " ")))
     return f"{symbol} = {int(value) if hp.kind == 'int' else _number(value)}"
 
 
@@ -134,6 +151,8 @@ def run_labels(specs: tuple[OptimizerSpec, ...] | list[OptimizerSpec], *, detail
     appears once is its title.  detailed=True (the MLP view, whose panels show one run each) also
     names the step size (η, or σ of random local search) and momentum's μ and AdamW's λ: "Adam (η = 0.01)".
     Specs that are identical read the same and are numbered among themselves: "Adam #1", "Adam #2".
+    The words are in the current language (`optviz.i18n`: "모멘텀 (μ = 0.5)", "Adam (편향 보정 끔)"); the
+    symbols and numbers are the same in every language.
     """
     specs = list(specs)
     bits: list[list[str]] = []
@@ -144,9 +163,8 @@ def run_labels(specs: tuple[OptimizerSpec, ...] | list[OptimizerSpec], *, detail
         differ = {k for k in keys if len({p.kwargs.get(k) for p in group}) > 1}
         always = set(_ALWAYS.get(o.name, ())) | ({"lr", "step"} & set(keys)) if detailed else set()
         bits.append([_bit(o.name, k, kw[k]) for k in keys if k in always or (k in differ and _shown(o.name, k, kw[k]))])
-    labels = [
-        f"{OPTIMIZERS[o.name].title} ({', '.join(b)})" if b else OPTIMIZERS[o.name].title for o, b in zip(specs, bits)
-    ]
+    titles = [_(OPTIMIZERS[o.name].title) for o in specs]  # "Momentum" is a word, "Adam" a name
+    labels = [f"{t} ({', '.join(b)})" if b else t for t, b in zip(titles, bits)]
     out = []
     for i, label in enumerate(labels):
         same = [j for j, other in enumerate(labels) if other == label]

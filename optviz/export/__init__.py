@@ -4,11 +4,15 @@
     optviz.export("momentum_vs_nesterov", "fig.svg")        # a shipped scene, by its short name
     optviz.export(scene, "anim.gif", fps=20, seconds=5)     # a `Scene`, or a scene file's path
     export_many(["a.json", "b.json"], ["png", "gif"], "out/")  # one browser session for all
+    optviz.export("c03_zigzag_bowl", "c03.png", lang="ko")  # in Korean, whatever the scene's language
 
 Every picture comes from the figure builders of `optviz.figures`, the ones the page shows; this
 module only sizes them (`Display.size`), adds a CJK fallback to the font family (Korean titles)
 and removes the play button and slider from pictures that cannot play.  The HTML page fills the
 browser window (`fill_window`, `encoders.html_page`): the figure autosizes to a 100vw x 100vh div.
+
+Every text of an export is in the scene's language (`Display.lang`, "en" or "ko"), or in the `lang`
+the call asks for: the figure is built, and the frames' counter drawn, under `optviz.i18n.use_lang`.
 
 The package, by concern (no submodule imports the package itself):
 
@@ -38,9 +42,11 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from optviz.config import Scene
+from optviz.config.scene import spoken_title
 from optviz.export.browser import NO_BROWSER, Browser, ExportError, browser_missing_message, find_browser
 from optviz.export.encoders import GIF_HOLD_MS, csv_text, find_ffmpeg, html_page, write_gif, write_mp4
-from optviz.export.frames import SUPERSAMPLE, Animator, _rgba
+from optviz.export.frames import CJK_FONT, SUPERSAMPLE, Animator, _rgba  # CJK_FONT: fonts-noto-cjk
+from optviz.i18n import _, check_lang, use_lang
 from optviz.views import View, view_of
 
 FORMATS = ("png", "svg", "pdf", "gif", "mp4", "html", "csv", "json")
@@ -58,7 +64,6 @@ MIME_TYPES = {
     "json": "application/json",
 }
 PNG_SCALES = (1, 2, 4)  # the page's choices; any scale in (0, 8] works here
-CJK_FONT = "Noto Sans CJK KR"  # fonts-noto-cjk; Chromium falls back per glyph, this makes it explicit
 SCENES_DIR = Path(__file__).resolve().parent.parent / "scenes"
 
 Progress = Callable[[int, int, str], None]
@@ -121,6 +126,14 @@ def load_scene(source: Scene | str | Path) -> Scene:
         return Scene.from_json(text)
     except ValueError as e:
         raise SceneFileError(f"{path}: {e}") from None
+
+
+def in_language(scene: Scene, lang: str | None) -> Scene:
+    """`scene` drawn in `lang` ("en" or "ko"; None: its own `display.lang`); ValueError naming lang otherwise."""
+    if lang is None:
+        return scene
+    check_lang(lang)
+    return scene if scene.display.lang == lang else replace(scene, display=replace(scene.display, lang=lang))
 
 
 def scene_name(source: Scene | str | Path, index: int = 0) -> str:
@@ -309,7 +322,23 @@ def _render(
     seconds: float | None,
     progress: Callable[[int, int], None] | None,
 ) -> bytes | None:
-    """The bytes of one format (or, for mp4 with `out`, the file written there)."""
+    """The bytes of one format (or, for mp4 with `out`, the file written there), every text in the
+    scene's language (the run too: the MLP's panel labels are text)."""
+    with use_lang(scene.display.lang):
+        return _render_spoken(session, scene, fmt, out=out, scale=scale, fps=fps, seconds=seconds, progress=progress)
+
+
+def _render_spoken(
+    session: _Session,
+    scene: Scene,
+    fmt: str,
+    *,
+    out: Path | None,
+    scale: float | None,
+    fps: float | None,
+    seconds: float | None,
+    progress: Callable[[int, int], None] | None,
+) -> bytes | None:
     if fmt == "json":  # the scene file itself: any view
         return (scene.to_json() + "\n").encode()
     view = view_exporter(scene)
@@ -322,7 +351,8 @@ def _render(
         return csv_text(view.csv_columns, view.csv_rows(scene, results)).encode()
     if fmt == "html":
         fig = prepare_figure(_export_figure(view, scene, results, True), scene, keep_animation=True, sized=False)
-        return html_page(fill_window(fig), scene.display.title or "optviz scene").encode()
+        title = spoken_title(scene.display.title) if scene.display.title else _("optviz scene")
+        return html_page(fill_window(fig), title, lang=scene.display.lang).encode()
     width, height = scene.display.size
     if fmt in STATIC_FORMATS:
         fig = static_figure(scene, results)
@@ -390,6 +420,7 @@ def export(
     seconds: float | None = None,
     progress: Progress | None = None,
     browser: Browser | None = None,
+    lang: str | None = None,
 ) -> Path:
     """Write `scene` to `path`, in the format of its suffix; return the path.
 
@@ -401,10 +432,12 @@ def export(
     progress(done, total, label): called after each animation frame and each static picture.
     browser: a `Browser` to reuse across calls (else one is started and closed for png, svg,
         pdf, gif and mp4; html, csv and json never need one).
+    lang: the language of every text in the file, "en" or "ko" (None: the scene's display.lang);
+        a json export records it as the scene's language.
     """
     path = Path(path)
     fmt = _format_of(path)
-    sc = load_scene(scene)
+    sc = in_language(load_scene(scene), lang)
     session = _Session(browser)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -435,16 +468,19 @@ def export_bytes(
     progress: Progress | None = None,
     browser: Browser | None = None,
     results: Any = None,
+    lang: str | None = None,
 ) -> bytes:
     """The file `export` would write for format `fmt`, as bytes (for download buttons); MIME_TYPES[fmt].
 
     results: the scene's results when the caller already has them (the page does): the optimizers
-    then are not run a second time.  They must be what the view's `run(scene)` returns.
+    then are not run a second time.  They must be what the view's `run(scene)` returns (in the
+    export's language: an MLP run's panel labels are text).
+    lang: as for `export`.
     """
     fmt = str(fmt).lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of: {', '.join(FORMATS)}; got {fmt!r}")
-    sc = load_scene(scene)
+    sc = in_language(load_scene(scene), lang)
     session = _Session(browser)
     if results is not None:
         session.seed(sc, results)
@@ -492,6 +528,7 @@ def export_many(
     seconds: float | None = None,
     progress: Progress | None = None,
     browser: Browser | None = None,
+    lang: str | None = None,
 ) -> list[Path]:
     """Write every scene in every format to out_dir/<name>.<format>; one browser for all of them.
 
@@ -500,13 +537,16 @@ def export_many(
     Browser-free formats (json, csv, html) are written first for all scenes: without Chromium
     they exist when the ExportError for the others is raised.  progress(done, total, label)
     counts one unit per file and one per animation frame; label is the file being written.
+    lang: the language of every scene's texts, "en" or "ko" (None: each scene's own display.lang).
     """
     fmts = parse_formats(formats)
+    if lang is not None:
+        check_lang(lang)
     items = list(scenes.items()) if isinstance(scenes, Mapping) else [(None, s) for s in scenes]
     loaded: list[tuple[str, Scene]] = []
     used: set[str] = set()
     for i, (name, src) in enumerate(items):
-        sc = load_scene(src)
+        sc = in_language(load_scene(src), lang)
         stem = name or scene_name(src, i)
         base, n = stem, 2
         while stem in used:
@@ -516,7 +556,7 @@ def export_many(
             view_exporter(sc)  # an unsupported view fails before anything is written
         loaded.append((stem, sc))
     if any(f in ANIMATED_FORMATS for f in fmts):
-        for _, sc in loaded:  # bad fps or seconds fail before anything is written
+        for _stem, sc in loaded:  # bad fps or seconds fail before anything is written
             animation_timing(sc.display, fps, seconds)
     if any(f in BROWSER_FORMATS for f in fmts):
         _png_scale(scale, 1)
@@ -525,7 +565,7 @@ def export_many(
     jobs = [(stem, sc, f) for f in fmts if f not in BROWSER_FORMATS for stem, sc in loaded]
     jobs += [(stem, sc, f) for stem, sc in loaded for f in fmts if f in BROWSER_FORMATS]
     # progress counts units: one per file, one per frame of an animation
-    units = [animation_timing(sc.display, fps, seconds)[0] if f in ANIMATED_FORMATS else 1 for _, sc, f in jobs]
+    units = [animation_timing(sc.display, fps, seconds)[0] if f in ANIMATED_FORMATS else 1 for _s, sc, f in jobs]
     total = sum(units)
     session = _Session(browser)
     written: list[Path] = []
@@ -578,6 +618,7 @@ __all__ = [
     "export_many",
     "fill_window",
     "find_browser",
+    "in_language",
     "lecture_scenes",
     "load_scene",
     "parse_formats",

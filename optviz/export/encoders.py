@@ -214,7 +214,7 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
 
 
 HTML_PAGE = """<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -223,6 +223,9 @@ HTML_PAGE = """<!DOCTYPE html>
 /* The figure fills the window: plotly sizes an autosized figure from its div, so the div, not the
    figure, carries the size (a fixed layout height gave a 450-px strip, plotly's default). */
 html, body {{ margin: 0; padding: 0; width: 100%; height: 100%; overflow: hidden; background: {bg}; }}
+/* Korean text (a lecture in Korean, lang="ko") needs a font with Hangul: name the usual ones on Linux,
+   macOS and Windows before the generic family, so no system falls back to boxes. */
+body {{ font-family: {fonts}; }}
 #optviz {{ width: 100vw; height: 100vh; }}
 </style>
 </head>
@@ -233,13 +236,17 @@ html, body {{ margin: 0; padding: 0; width: 100%; height: 100%; overflow: hidden
 """
 
 
-def html_page(fig: Any, title: str) -> str:
+# The page's font stack: plotly's default, then a CJK font of each system (the figure names its own).
+HTML_FONTS = '"Open Sans", verdana, arial, "Noto Sans CJK KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif'
+
+
+def html_page(fig: Any, title: str, lang: str = "en") -> str:
     """A standalone page of `fig` filling the window: plotly.js inlined, no MathJax, no CDN: it plays offline.
 
     fig: a figure ready for a file, animation kept.  Its width and height are removed (not set to
     null: plotly.js reads a null height as "given" and falls back to its 450 px default), so that
     plotly autosizes it to the div, which CSS sizes to the window, and again on every resize
-    (config responsive).
+    (config responsive).  lang: the page's language ("en" or "ko"), for the browser and screen readers.
     """
     import html
 
@@ -262,4 +269,6 @@ def html_page(fig: Any, title: str) -> str:
         validate=False,
     )
     bg = d["layout"].get("paper_bgcolor") or "white"
-    return HTML_PAGE.format(title=html.escape(title), bg=html.escape(str(bg)), body=body)
+    return HTML_PAGE.format(
+        title=html.escape(title), bg=html.escape(str(bg)), body=body, lang=html.escape(lang), fonts=HTML_FONTS
+    )

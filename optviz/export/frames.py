@@ -47,6 +47,7 @@ import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from optviz.export.browser import Browser, ExportError, _plain
+from optviz.i18n import _
 
 # Frames are drawn at 4x and downsampled (anti-aliasing).  Pillow rounds every vertex to a whole
 # pixel, so at 2x lines sat up to a quarter pixel off and a frame differed from kaleido's render of
@@ -349,28 +350,117 @@ def _per_point(v: Any, n: int, default: Any) -> list[Any]:
     return [items[i] if i < len(items) and items[i] is not None else default for i in range(n)]
 
 
-@functools.lru_cache(maxsize=32)
-def _pil_font(family: str | None, size: int) -> Any:
-    """The font Chromium would pick for a CSS family list: the first installed name (fontconfig)."""
-    names = [n.strip().strip("\"'") for n in (family or "sans-serif").split(",") if n.strip()]
+_GENERIC = ("sans-serif", "serif", "monospace", "system-ui")
+_NOTDEF = "\uffff"  # a noncharacter: no font maps it, so it draws the font's .notdef glyph (the box)
+CJK_FONT = "Noto Sans CJK KR"  # fonts-noto-cjk: the font the exports name for Hangul (Chromium falls back per glyph)
+
+
+def _fc_match(pattern: str) -> tuple[str, str, int] | None:
+    """(families, file, index) of fontconfig's best font for `pattern`, or None without fontconfig."""
     fc = shutil.which("fc-match")
-    for name in names + ["sans-serif"]:
-        if fc is None:
-            break
+    if fc is None:
+        return None
+    try:
+        out = subprocess.run(
+            [fc, "-f", "%{family}|%{file}|%{index}", pattern], capture_output=True, text=True, timeout=5
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    fams, _sep, rest = out.partition("|")
+    file, _sep, index = rest.partition("|")
+    return (fams, file, int(index or 0)) if file else None
+
+
+@functools.lru_cache(maxsize=64)
+def _font_files(family: str | None) -> tuple[tuple[str, int], ...]:
+    """The installed fonts of a CSS family list, in its order: each name that fontconfig has (a
+    generic family resolves to fontconfig's choice), then the system's sans-serif."""
+    names = [n.strip().strip("\"'") for n in (family or "sans-serif").split(",") if n.strip()]
+    out: list[tuple[str, int]] = []
+    for name in [*names, "sans-serif"]:
+        hit = _fc_match(name)
+        if hit is None:
+            continue
+        fams, file, index = hit
+        generic = name.lower() in _GENERIC
+        if (generic or name.lower() in (f.strip().lower() for f in fams.split(","))) and (file, index) not in out:
+            out.append((file, index))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=16)
+def _probe_font(file: str, index: int) -> Any:
+    """The font at a fixed size, to look at its glyphs (None if Pillow cannot open it)."""
+    try:
+        return ImageFont.truetype(file, 32, index=index)
+    except OSError:
+        return None
+
+
+def _glyph(font: Any, ch: str) -> tuple[Any, bytes]:
+    mask = font.getmask(ch)
+    return mask.size, bytes(mask)
+
+
+@functools.lru_cache(maxsize=8192)
+def _has_glyph(file: str, index: int, ch: str) -> bool:
+    """Whether the font draws `ch` with a glyph of its own, not its .notdef box (a "tofu")."""
+    font = _probe_font(file, index)
+    return font is not None and _glyph(font, ch) != _glyph(font, _NOTDEF)
+
+
+def _covers(font: tuple[str, int], chars: str) -> bool:
+    return all(_has_glyph(font[0], font[1], c) for c in chars)
+
+
+def _has_hangul(chars: str) -> bool:
+    return any("\uac00" <= c <= "\ud7a3" or "\u1100" <= c <= "\u11ff" or "\u3130" <= c <= "\u318f" for c in chars)
+
+
+@functools.lru_cache(maxsize=256)
+def _font_file(family: str | None, chars: str) -> tuple[str, int] | None:
+    """The font that draws `chars`: the first of the CSS family list that has a glyph for every one
+    of them (Chromium falls back glyph by glyph; Pillow draws a text in one font, so the whole text
+    must be covered).  If none does: for Hangul the Korean CJK font, then fontconfig's font for the
+    Korean language, then its font covering those characters; else the first font of the list."""
+    listed = _font_files(family)
+    for font in listed:
+        if _covers(font, chars):
+            return font
+    fallbacks: list[tuple[str, int]] = []
+    patterns = [CJK_FONT, "sans-serif:lang=ko"] if _has_hangul(chars) else []
+    codes = " ".join(f"{ord(c):x}" for c in chars)
+    patterns.append(f"sans-serif:charset={codes}")
+    for pattern in patterns:
+        hit = _fc_match(pattern)
+        if hit is not None and (hit[1], hit[2]) not in fallbacks:
+            fallbacks.append((hit[1], hit[2]))
+    for font in fallbacks:
+        if _covers(font, chars):
+            return font
+    return listed[0] if listed else None
+
+
+def _needed(text: str) -> str:
+    """The distinct characters of `text` that need a glyph (spaces and controls need none), sorted."""
+    return "".join(sorted({c for c in text if c.isprintable() and not c.isspace()}))
+
+
+@functools.lru_cache(maxsize=64)
+def _truetype(file: str, index: int, size: int) -> Any:
+    return ImageFont.truetype(file, size, index=index)
+
+
+def _pil_font(family: str | None, size: int, text: str = "") -> Any:
+    """The font Chromium would draw `text` in for a CSS family list (fontconfig), at `size` pixels:
+    the first installed family that has every character of `text` (a Korean counter or annotation
+    gets a font with Hangul, never boxes), else Pillow's default font."""
+    font = _font_file(family, _needed(text))
+    if font is not None:
         try:
-            out = subprocess.run(
-                [fc, "-f", "%{family}|%{file}|%{index}", name], capture_output=True, text=True, timeout=5
-            ).stdout
-        except (OSError, subprocess.SubprocessError):
-            break
-        fams, _, rest = out.partition("|")
-        file, _, index = rest.partition("|")
-        generic = name.lower() in ("sans-serif", "serif", "monospace", "system-ui")
-        if file and (generic or name.lower() in (f.strip().lower() for f in fams.split(","))):
-            try:
-                return ImageFont.truetype(file, size, index=int(index or 0))
-            except OSError:
-                continue
+            return _truetype(font[0], font[1], size)
+        except OSError:
+            pass
     return ImageFont.load_default(size)
 
 
@@ -634,8 +724,9 @@ class Animator:
         box = self.boxes[self._ann_box_key(a) or ""]
         s = self.scale
         font_spec = a.get("font", {})
-        font = _pil_font(font_spec.get("family", self._font_family), round(float(font_spec.get("size", 12)) * s))
         lines = re.split(r"<br\s*/?>", re.sub(r"<(?!br)[^>]*>", "", text))
+        size = round(float(font_spec.get("size", 12)) * s)
+        font = _pil_font(font_spec.get("family", self._font_family), size, "".join(lines))
         ascent, descent = font.getmetrics()
         line_h = float(font_spec.get("size", 12)) * 1.3 * s  # plotly's line spacing
         tw = max(font.getlength(line) for line in lines)
@@ -670,7 +761,7 @@ class Animator:
         names = [str(fr.name) for fr in fig.frames]
         sliders = fig.layout.sliders
         if not sliders:
-            return [f"step {n}" for n in names]
+            return [_("step {n}").format(n=n) for n in names]
         slider = sliders[0]
         prefix = slider.currentvalue.prefix if slider.currentvalue.prefix is not None else ""
         suffix = slider.currentvalue.suffix or ""
@@ -769,11 +860,11 @@ class Animator:
         return im
 
     def _draw_counter(self, im: Image.Image, k: int) -> Image.Image:
-        """ "step N" at the bottom right, where the page shows the slider's value."""
+        """ "step N" (in the export's language) at the bottom right, where the page shows the slider's value."""
         text = self._counter[k]
         if not text:
             return im
-        font = _pil_font(self._font_family, round(self._font_size * self.scale))
+        font = _pil_font(self._font_family, round(self._font_size * self.scale), text)
         right = max((b.x + b.w for b in self.boxes.values()), default=self.width - 24.0)
         draw = ImageDraw.Draw(im)
         draw.text(

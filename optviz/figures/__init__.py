@@ -9,6 +9,8 @@
 
 Pure functions: the page shows what they return and the exporters write the same figures to
 files, so a slide is what the lecturer saw.  The surfaces view's builders are re-exported here.
+A figure built from a Scene speaks its `display.lang` (Korean or English) whatever the caller's
+current language (`optviz.figures.style.speaks_scene`, `optviz.i18n`).
 """
 
 from optviz.figures.contours import Contours, contour_png, lowest_minimum, surface_contours

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from optviz.figures.palette import THEMES, scale_rgb
+from optviz.i18n import _
 from surfaces import Surface, get_surface
 
 CONTOUR_GRID = 200  # iso-line grid (200 x 200, as the issue's budget assumes)
@@ -69,11 +70,10 @@ class Contours:
 
     @property
     def label(self) -> str:
-        return {
-            "log": "contours of f − f* (log-spaced)" if self.f_base else "contours of f (log-spaced)",
-            "sqrt": "contours of f (square-root spaced)",
-            "linear": "contours of f",
-        }[self.spacing]
+        """The legend's name of the iso-lines, in the current language (`optviz.i18n`)."""
+        if self.spacing == "log":
+            return _("contours of f − f* (log-spaced)") if self.f_base else _("contours of f (log-spaced)")
+        return _("contours of f (square-root spaced)") if self.spacing == "sqrt" else _("contours of f")
 
 
 def _nice_step(span: float, n: int) -> float:

@@ -19,8 +19,9 @@ import plotly.graph_objects as go
 
 from optviz.config import Scene
 from optviz.figures.palette import DIVERGED_COLOR, theme_style
-from optviz.figures.style import apply_display
+from optviz.figures.style import apply_display, speaks_scene
 from optviz.figures.surfaces import LOG_FLOOR, log_ticks, power_label
+from optviz.i18n import N_, _
 from optviz.optimizers import OPTIMIZERS
 from surfaces import get_surface
 
@@ -60,6 +61,11 @@ _GREEK = {
 }
 
 
+# The swept hyperparameter's name on the axis: words are translated, torch's names (beta1, alpha,
+# rho) are identifiers and stay as they are, beside their symbol.
+_H2_WORDS = {"momentum": N_("momentum"), "lr_decay": N_("lr decay"), "weight_decay": N_("weight decay")}
+
+
 def _symbol(optimizer: str, name: str) -> str:
     """'μ' for momentum's momentum, 'β₁' for Adam's beta1: the registry's symbol as text, else the name."""
     p = next(p for p in OPTIMIZERS[optimizer].hparams if p.name == name)
@@ -73,17 +79,29 @@ def _log_colorbar(lo: float, hi: float) -> dict[str, Any]:
     return {"tickvals": vals, "ticktext": [power_label(v) for v in vals]}
 
 
+@speaks_scene
 def hpmap_figure(scene: Scene, m: Any) -> go.Figure:
-    """The map `m` of `scene` (see the module docstring), with the scene's display applied."""
+    """The map `m` of `scene` (see the module docstring), with the scene's display applied,
+    in the scene's language."""
     th = theme_style(scene.display)
     opt = OPTIMIZERS[m.optimizer]
     sym = _symbol(m.optimizer, m.h2)
     surf = get_surface(m.surface)
     n_cells, n_samples = m.loss.size, m.sample_lr.size
-    title = (
-        f"Hyperparameter search: {opt.title} on {surf.title}, lr × {sym} · "
-        f"grid of {m.lr.size} × {m.h2_values.size} = {n_cells} runs, {n_samples} random samples"
+    title = _(
+        "Hyperparameter search: {optimizer} on {surface}, lr × {symbol} · "
+        "grid of {rows} × {cols} = {cells} runs, {samples} random samples"
+    ).format(
+        optimizer=_(opt.title),
+        surface=_(surf.title),
+        symbol=sym,
+        rows=m.lr.size,
+        cols=m.h2_values.size,
+        cells=n_cells,
+        samples=n_samples,
     )
+    final_loss = _("final loss")
+    steps_to = _("steps to f* + {tol}").format(tol=f"{m.tol:g}")
     z = np.log10(np.maximum(m.loss, LOG_FLOOR))
     finite = z[np.isfinite(z)]
     zlo, zhi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
@@ -102,17 +120,17 @@ def hpmap_figure(scene: Scene, m: Any) -> go.Figure:
             "zmax": zhi,
             "colorscale": LOSS_SCALE,
             "colorbar": {
-                "title": {"text": "final loss", "side": "top"},  # above the bar: beside it, it meets the next panel
+                "title": {"text": final_loss, "side": "top"},  # above the bar: beside it, it meets the next panel
                 "x": doms[0][1] + 0.01,
                 "xanchor": "left",
                 "len": 1.0,
                 **_log_colorbar(zlo, zhi),
             },
             "customdata": m.loss,
-            "hovertemplate": hover_cell + "final loss %{customdata:.3g}<extra></extra>",
+            "hovertemplate": hover_cell + final_loss + " %{customdata:.3g}<extra></extra>",
             "xaxis": "x",
             "yaxis": "y",
-            "name": "final loss",
+            "name": final_loss,
             "showlegend": False,
             "meta": {"role": "hpmap", "panel": "loss"},
         },
@@ -123,15 +141,15 @@ def hpmap_figure(scene: Scene, m: Any) -> go.Figure:
             "z": m.steps,
             "colorscale": STEPS_SCALE,
             "colorbar": {
-                "title": {"text": f"steps to<br>f* + {tol}", "side": "top"},
+                "title": {"text": _("steps to<br>f* + {tol}").format(tol=tol), "side": "top"},
                 "x": doms[1][1] + 0.01,
                 "xanchor": "left",
                 "len": 1.0,
             },
-            "hovertemplate": hover_cell + f"steps to f* + {tol}: %{{z}}<extra></extra>",
+            "hovertemplate": hover_cell + steps_to + ": %{z}<extra></extra>",
             "xaxis": "x2",
             "yaxis": "y2",
-            "name": f"steps to f* + {tol}",
+            "name": steps_to,
             "showlegend": False,
             "meta": {"role": "hpmap", "panel": "steps"},
         },
@@ -147,7 +165,7 @@ def hpmap_figure(scene: Scene, m: Any) -> go.Figure:
                 "x": m.lr[jj],
                 "y": m.h2_values[ii],
                 "marker": {"symbol": "x-thin", "size": 7, "line": {"width": 1.6, "color": DIVERGED_COLOR}},
-                "name": f"diverged ({ii.size} of {n_cells} cells)",
+                "name": _("diverged ({n} of {cells} cells)").format(n=ii.size, cells=n_cells),
                 "legendgroup": "diverged",
                 "showlegend": first and ii.size > 0,
                 "hoverinfo": "skip",
@@ -170,11 +188,15 @@ def hpmap_figure(scene: Scene, m: Any) -> go.Figure:
                     "color": th["paper"],
                     "line": {"width": 1.5, "color": th["ink"]},
                 },
-                "name": f"random search ({n_samples} runs; ⊗ diverged)",
+                "name": _("random search ({n} runs; ⊗ diverged)").format(n=n_samples),
                 "legendgroup": "samples",
                 "showlegend": first and n_samples > 0,
-                "hovertemplate": "random sample<br>lr %{x:.3g}<br>" + sym + " %{y:.4g}<br>"
-                "final loss %{customdata:.3g}<extra></extra>",
+                "hovertemplate": _("random sample")
+                + "<br>lr %{x:.3g}<br>"
+                + sym
+                + " %{y:.4g}<br>"
+                + final_loss
+                + " %{customdata:.3g}<extra></extra>",
                 "xaxis": xa,
                 "yaxis": ya,
                 "meta": {"role": "hpmap_samples"},
@@ -189,7 +211,9 @@ def hpmap_figure(scene: Scene, m: Any) -> go.Figure:
                     "x": [m.lr[j]],
                     "y": [m.h2_values[i]],
                     "marker": {"symbol": "square-open", "size": 15, "line": {"width": 3, "color": BEST_COLOR}},
-                    "name": f"grid best: lr {m.lr[j]:.3g}, {sym} {m.h2_values[i]:.3g} → {m.loss[i, j]:.2g}",
+                    "name": _("grid best: lr {lr}, {symbol} {value} → {loss}").format(
+                        lr=f"{m.lr[j]:.3g}", symbol=sym, value=f"{m.h2_values[i]:.3g}", loss=f"{m.loss[i, j]:.2g}"
+                    ),
                     "legendgroup": "best",
                     "showlegend": first,
                     "hoverinfo": "skip",
@@ -211,8 +235,12 @@ def hpmap_figure(scene: Scene, m: Any) -> go.Figure:
                         "color": th["paper"],
                         "line": {"width": 1.5, "color": th["ink"]},
                     },
-                    "name": f"random best: lr {m.sample_lr[best_k]:.3g}, {sym} {m.sample_h2[best_k]:.3g} "
-                    f"→ {m.sample_loss[best_k]:.2g}",
+                    "name": _("random best: lr {lr}, {symbol} {value} → {loss}").format(
+                        lr=f"{m.sample_lr[best_k]:.3g}",
+                        symbol=sym,
+                        value=f"{m.sample_h2[best_k]:.3g}",
+                        loss=f"{m.sample_loss[best_k]:.2g}",
+                    ),
                     "legendgroup": "sample_best",
                     "showlegend": first,
                     "hoverinfo": "skip",
@@ -221,13 +249,14 @@ def hpmap_figure(scene: Scene, m: Any) -> go.Figure:
                     "meta": {"role": "hpmap_sample_best"},
                 }
             )
-    h2_title = f"{m.h2.replace('_', ' ')} {sym}" if sym != m.h2 else m.h2.replace("_", " ")
+    h2_name = _(_H2_WORDS[m.h2]) if m.h2 in _H2_WORDS else m.h2.replace("_", " ")
+    h2_title = f"{h2_name} {sym}" if sym != m.h2 else h2_name
     layout: dict[str, Any] = {
         "title": {"text": title, "x": 0.0, "xanchor": "left", "pad": {"l": 12}},
         "height": 560,
-        "xaxis": _axis("learning rate", m.lr, m.lr_log, doms[0], "y"),
+        "xaxis": _axis(_("learning rate"), m.lr, m.lr_log, doms[0], "y"),
         "yaxis": _axis(h2_title, m.h2_values, m.h2_log, [0.0, 1.0], "x"),
-        "xaxis2": _axis("learning rate", m.lr, m.lr_log, doms[1], "y2"),
+        "xaxis2": _axis(_("learning rate"), m.lr, m.lr_log, doms[1], "y2"),
         "yaxis2": _axis("", m.h2_values, m.h2_log, [0.0, 1.0], "x2"),  # the left panel's, shared
         "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
         "hovermode": "closest",

@@ -21,12 +21,18 @@ as base64 typed arrays), long curves are thinned to `MAX_POINTS`.
 
 Colours: Okabe & Ito (2008), the order of `optviz.figures.COLORS`, by position of the run in
 the list, so a comparison has the same colour per optimizer in every figure of both views.
+
+Language: every text goes through `optviz.i18n._` when the figure is built, in the current
+language; `mlp_figure` builds in its scene's `display.lang` and names the panels anew in it
+(`spoken_run`: a run's labels were fixed when it trained, perhaps in another language).
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -35,14 +41,15 @@ from plotly.subplots import make_subplots
 
 from optviz.config import Scene, run_labels
 from optviz.config.mlp import COMPARISONS, DATASET_TITLES, DECISION_RESOLUTION, FIGURE_TITLES, FIGURES, MLPConfig
-from optviz.figures.palette import COLORS, DIVERGED_COLOR, THEMES, color_for
+from optviz.figures.palette import COLORS, DIVERGED_COLOR, THEMES, color_for, font_px
 from optviz.figures.style import apply_display
 from optviz.figures.surfaces import log_ticks
+from optviz.i18n import N_, _, use_lang
 from optviz.mlp.data import one_hot
 from optviz.mlp.landscape import Landscape, Slice1D
 from optviz.mlp.model import ACTIVATION_TITLES, INIT_TITLES, ActivationStats
 from optviz.mlp.train import GradientCheck, MLPResult, decision_frames
-from optviz.runs.mlp import MLPRun, distinct_units, parts_for, unit_weights, weight_norms
+from optviz.runs.mlp import MLPRun, NamedResult, distinct_units, parts_for, run_specs, unit_weights, weight_norms
 from optviz.validate import check_choice
 
 # Classes: their own colours and marker symbols (shape too, for readers who cannot tell colours apart).
@@ -60,6 +67,21 @@ MAX_POINTS = 2000  # points per curve after thinning
 CONF_LEVELS = 50  # confidence shades per class in the decision map (uint8: classes * 50 <= 200)
 LOG_FLOOR = 1e-12
 CAP_FACTOR = 100.0  # loss curves: ceiling at 100 x the largest starting loss (diverging runs)
+# A landscape plane's or a slice's direction, as read (`Plane.kind`, `Slice1D.kind`); shown as _(word).
+KIND_WORDS = {
+    "pca": "PCA",
+    "filter": N_("filter-normalised"),
+    "random": N_("random"),
+    "interpolation": N_("interpolation"),
+}
+
+
+def _kind(kind: str) -> str:
+    return _(KIND_WORDS.get(kind, kind))
+
+
+def _class(c: int) -> str:
+    return _("class {c}").format(c=c)
 
 
 def class_color(c: int) -> str:
@@ -87,11 +109,12 @@ def _f4(a: np.ndarray) -> np.ndarray:
     return np.clip(np.asarray(a, dtype=np.float64), -big, big).astype(np.float32)
 
 
-def _mix(hex_color: str, white: float) -> str:
-    """hex_color blended with white (white = 0: the colour, 1: white), as rgb()."""
-    h = hex_color.lstrip("#")
+def _mix(hex_color: str, white: float, paper: str = "#FFFFFF") -> str:
+    """hex_color blended with the paper (white = 0: the colour, 1: the paper, white by default), as rgb()."""
+    h, p = hex_color.lstrip("#"), paper.lstrip("#")
     r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
-    r, g, b = (round(v + (255 - v) * white) for v in (r, g, b))
+    pr, pg, pb = (int(p[i : i + 2], 16) for i in (0, 2, 4))
+    r, g, b = (round(v + (q - v) * white) for v, q in ((r, pr), (g, pg), (b, pb)))
     return f"rgb({r},{g},{b})"
 
 
@@ -151,7 +174,7 @@ def _data_traces(
                     x=_f4(pts[:, 0]),
                     y=_f4(pts[:, 1]),
                     mode="markers",
-                    name=f"class {c}" + (" (validation)" if val else ""),
+                    name=_("class {c} (validation)").format(c=c) if val else _class(c),
                     legendgroup=f"{group}class{c}{val}",
                     showlegend=legend,
                     marker={
@@ -160,7 +183,7 @@ def _data_traces(
                         "size": 6,
                         "line": {"width": 0.6 if not val else 1.2, "color": "white" if not val else color},
                     },
-                    hovertemplate=f"class {c}<br>x₁=%{{x:.3f}}<br>x₂=%{{y:.3f}}<extra></extra>",
+                    hovertemplate=f"{_class(c)}<br>x₁=%{{x:.3f}}<br>x₂=%{{y:.3f}}<extra></extra>",
                 )
             )
     return traces
@@ -175,7 +198,8 @@ def data_figure(
     fig = go.Figure(_data_traces(X, y, X_val, None if y_val is None else np.asarray(y_val), True))
     fig.update_xaxes(title="x₁")
     fig.update_yaxes(title="x₂", scaleanchor="x", scaleratio=1)
-    return _base_layout(fig, title or f"data: {len(y)} points, {int(y.max()) + 1} classes", 460)
+    auto = _("data: {n} points, {classes} classes").format(n=len(y), classes=int(y.max()) + 1)
+    return _base_layout(fig, title or auto, 460)
 
 
 def one_hot_figure(X: np.ndarray, y: np.ndarray, n_classes: int | None = None, rows: int = 8) -> go.Figure:
@@ -185,11 +209,11 @@ def one_hot_figure(X: np.ndarray, y: np.ndarray, n_classes: int | None = None, r
     k = int(min(max(rows, 1), len(y)))
     oh = one_hot(y, n_classes)[:k]
     C = oh.shape[1]
-    labels = [f"({X[i, 0]:.2f}, {X[i, 1]:.2f}) → class {y[i]}" for i in range(k)]
+    labels = [f"({X[i, 0]:.2f}, {X[i, 1]:.2f}) → {_class(int(y[i]))}" for i in range(k)]
     fig = go.Figure(
         go.Heatmap(
             z=oh,
-            x=[f"class {c}" for c in range(C)],
+            x=[_class(c) for c in range(C)],
             y=labels,
             colorscale=[[0.0, "#FFFFFF"], [1.0, COLORS[0]]],
             zmin=0,
@@ -203,9 +227,9 @@ def one_hot_figure(X: np.ndarray, y: np.ndarray, n_classes: int | None = None, r
             meta={"role": "one_hot"},
         )
     )
-    fig.update_yaxes(autorange="reversed", title="input (x₁, x₂) → label")
+    fig.update_yaxes(autorange="reversed", title=_("input (x₁, x₂) → label"))
     fig.update_xaxes(side="top")  # no axis title: above the column names it would meet the figure title
-    return _base_layout(fig, "one-hot targets: label → vector", 140 + 34 * k)
+    return _base_layout(fig, _("one-hot targets: label → vector"), 140 + 34 * k)
 
 
 # --------------------------------------------------------------------------- decision boundary
@@ -220,13 +244,17 @@ def _decision_z(proba: np.ndarray) -> np.ndarray:
     return (cls * CONF_LEVELS + lvl).astype(np.uint8)
 
 
-def _decision_scale(C: int) -> list[list[Any]]:
-    """Colourscale over [0, C * CONF_LEVELS - 1]: each class from a pale to a medium tint."""
+def _decision_scale(C: int, theme: str = "light") -> list[list[Any]]:
+    """Colourscale over [0, C * CONF_LEVELS - 1]: each class from a faint to a medium tint of the paper
+    (on white paper pale to medium; on the dark theme's paper from near-black to a muted shade, so the
+    plane stays dark under the data and never lights up as a white block)."""
     top = C * CONF_LEVELS - 1
+    paper = THEMES[theme]["paper"]
+    faint, medium = (0.88, 0.5) if theme == "dark" else (0.92, 0.45)
     scale = []
     for c in range(C):
         lo, hi = c * CONF_LEVELS / top, (c * CONF_LEVELS + CONF_LEVELS - 1) / top
-        scale += [[lo, _mix(class_color(c), 0.92)], [hi, _mix(class_color(c), 0.45)]]
+        scale += [[lo, _mix(class_color(c), faint, paper)], [hi, _mix(class_color(c), medium, paper)]]
     return scale
 
 
@@ -273,6 +301,7 @@ def decision_boundary_figure(
                 colorscale=scale,
                 showscale=False,
                 hoverinfo="skip",
+                meta={"role": "decision", "classes": C},  # `_themed` tints it for the display's theme
             ),
             1,
             k + 1,
@@ -286,7 +315,7 @@ def decision_boundary_figure(
     def corner(k: int, i: int) -> dict[str, Any]:
         """Run k's accuracy box at frame i."""
         axis = "" if k == 0 else str(k + 1)
-        _, rows, restored = per_run_z[k]
+        rows, restored = per_run_z[k][1:]
         return {
             "text": _acc_text(runs[k], rows[i], restored[i]),
             "xref": f"x{axis} domain",
@@ -297,8 +326,8 @@ def decision_boundary_figure(
             "yanchor": "bottom",
             "showarrow": False,
             "align": "left",
-            "bgcolor": "rgba(255, 255, 255, 0.8)",
-            "font": {"size": 12, "color": "#1F2430"},
+            "bgcolor": THEMES["light"]["box"],  # `_themed`: the display's theme
+            "font": {"size": 12, "color": THEMES["light"]["ink"]},
         }
 
     # Frames as plain dicts: built as go.Frame / go.Heatmap objects, every array and annotation
@@ -320,8 +349,8 @@ def decision_boundary_figure(
     for k in range(n):
         fig.update_yaxes(scaleanchor="x" if k == 0 else f"x{k + 1}", scaleratio=1, row=1, col=k + 1)
     fig.update_yaxes(title="x₂", col=1)
-    _animation_controls(fig, [str(int(s)) for s in steps], "step ")
-    return _base_layout(fig, "decision boundary during training", 480)
+    _animation_controls(fig, [str(int(s)) for s in steps], _("step") + " ")
+    return _base_layout(fig, _("decision boundary during training"), 480)
 
 
 def _is_restored(r: MLPResult, step: int) -> bool:
@@ -330,12 +359,16 @@ def _is_restored(r: MLPResult, step: int) -> bool:
 
 
 def _acc_text(r: MLPResult, row: int, restored: bool = False) -> str:
-    s = f"step {int(r.step[row])}: train {r.accuracy[row]:.0%}"
-    if restored:
-        s = f"best weights (step {int(r.step[row])}) restored: train {r.accuracy[row]:.0%}"
-    if r.val_accuracy is not None:
-        s += f", val {r.val_accuracy[row]:.0%}"
-    return s
+    step, train = int(r.step[row]), f"{r.accuracy[row]:.0%}"
+    if r.val_accuracy is None:
+        msg = _("best weights (step {step}) restored: train {train}") if restored else _("step {step}: train {train}")
+        return msg.format(step=step, train=train)
+    msg = (
+        _("best weights (step {step}) restored: train {train}, val {val}")
+        if restored
+        else _("step {step}: train {train}, val {val}")
+    )
+    return msg.format(step=step, train=train, val=f"{r.val_accuracy[row]:.0%}")
 
 
 def _animation_controls(fig: go.Figure, names: list[str], prefix: str) -> None:
@@ -352,9 +385,9 @@ def _animation_controls(fig: go.Figure, names: list[str], prefix: str) -> None:
                 "yanchor": "top",
                 "showactive": False,
                 "buttons": [
-                    {"label": "▶ play", "method": "animate", "args": [None, {**anim, "fromcurrent": True}]},
+                    {"label": "▶ " + _("play"), "method": "animate", "args": [None, {**anim, "fromcurrent": True}]},
                     {
-                        "label": "❚❚ pause",
+                        "label": "❚❚ " + _("pause"),
                         "method": "animate",
                         "args": [[None], {"mode": "immediate", "frame": {"duration": 0, "redraw": False}}],
                     },
@@ -432,9 +465,17 @@ def loss_curves_figure(
         v = np.minimum(np.asarray(v, dtype=np.float64), cap)
         return np.maximum(v, LOG_FLOOR) if log_y else v
 
-    loss_titles = [f"loss: {r.label}" for r in runs] if own_axes else ["loss"]
-    titles = [*loss_titles, *(["loss over epochs"] if epochs else []), "accuracy"]
-    titles += ["weight norm ‖W‖"] if weight_norm else []
+    loss_titles = [_("loss: {run}").format(run=r.label) for r in runs] if own_axes else [_("loss")]
+    titles = [*loss_titles, *([_("loss over epochs")] if epochs else []), _("accuracy")]
+    titles += [_("weight norm") + " ‖W‖"] if weight_norm else []
+    w = {  # the words of the hovers, once
+        "step": _("step"),
+        "epoch": _("epoch"),
+        "train loss": _("train loss"),
+        "train accuracy": _("train accuracy"),
+        "validation loss": _("validation loss"),
+        "validation accuracy": _("validation accuracy"),
+    }
     n_cols = len(titles)
     acc_col = len(loss_titles) + (2 if epochs else 1)
     fig = make_subplots(1, n_cols, subplot_titles=titles, horizontal_spacing=0.3 / n_cols)
@@ -446,9 +487,9 @@ def loss_curves_figure(
         per_epoch = min(r.batch_size, r.X.shape[0]) / r.X.shape[0]
         for sel, past in _segments(r):
             x = r.step[sel]
-            after = " (after the stop)" if past else ""
+            after = " " + _("(after the stop)") if past else ""
             dim = {"opacity": PAST_OPACITY} if past else {}
-            note = "<br>after the early stop: not the returned model" if past else ""
+            note = "<br>" + _("after the early stop: not the returned model") if past else ""
 
             def line(style: dict[str, Any], past: bool = past) -> dict[str, Any]:
                 """The run's line style; past the stop dimmed, and dashed where it was solid."""
@@ -464,12 +505,12 @@ def loss_curves_figure(
                     go.Scatter(
                         x=_f4(x * per_epoch),
                         y=_f4(train_loss),
-                        name=f"{r.label} train (epochs){after}",
+                        name=_("{run} train (epochs)").format(run=r.label) + after,
                         mode="lines",
                         showlegend=False,
                         **line(common),
                         **dim,
-                        hovertemplate=f"epoch %{{x:.2f}}<br>train loss %{{y:.4g}}{note}<extra></extra>",
+                        hovertemplate=f"{w['epoch']} %{{x:.2f}}<br>{w['train loss']} %{{y:.4g}}{note}<extra></extra>",
                     ),
                     1,
                     len(loss_titles) + 1,
@@ -484,7 +525,7 @@ def loss_curves_figure(
                         showlegend=False,
                         **line(common),
                         **dim,
-                        hovertemplate=f"step %{{x}}<br>‖W‖ %{{y:.3g}}{note}<extra></extra>",
+                        hovertemplate=f"{w['step']} %{{x}}<br>‖W‖ %{{y:.3g}}{note}<extra></extra>",
                     ),
                     1,
                     n_cols,
@@ -494,12 +535,12 @@ def loss_curves_figure(
                     x=x,
                     y=_f4(train_loss),
                     customdata=_f4(r.data_loss[sel]),
-                    name=f"{r.label} train{after}",
+                    name=_("{run} train").format(run=r.label) + after,
                     mode="lines",
                     showlegend=not past,
                     **line(common),
                     **dim,
-                    hovertemplate=f"step %{{x}}<br>train loss %{{customdata:.4g}}{note}<extra></extra>",
+                    hovertemplate=f"{w['step']} %{{x}}<br>{w['train loss']} %{{customdata:.4g}}{note}<extra></extra>",
                 ),
                 1,
                 loss_col,
@@ -508,12 +549,12 @@ def loss_curves_figure(
                 go.Scatter(
                     x=x,
                     y=_f4(r.accuracy[sel]),
-                    name=f"{r.label} train acc{after}",
+                    name=_("{run} train accuracy").format(run=r.label) + after,
                     mode="lines",
                     showlegend=False,
                     **line(common),
                     **dim,
-                    hovertemplate=f"step %{{x}}<br>train accuracy %{{y:.1%}}{note}<extra></extra>",
+                    hovertemplate=f"{w['step']} %{{x}}<br>{w['train accuracy']} %{{y:.1%}}{note}<extra></extra>",
                 ),
                 1,
                 acc_col,
@@ -525,12 +566,13 @@ def loss_curves_figure(
                     x=x,
                     y=_f4(shown(r.val_loss[sel])),
                     customdata=_f4(r.val_loss[sel]),
-                    name=f"{r.label} validation{after}",
+                    name=_("{run} validation").format(run=r.label) + after,
                     mode="lines",
                     showlegend=not past,
                     **val,
                     **dim,
-                    hovertemplate=f"step %{{x}}<br>validation loss %{{customdata:.4g}}{note}<extra></extra>",
+                    hovertemplate=f"{w['step']} %{{x}}<br>{w['validation loss']} %{{customdata:.4g}}{note}"
+                    "<extra></extra>",
                 ),
                 1,
                 loss_col,
@@ -539,29 +581,31 @@ def loss_curves_figure(
                 go.Scatter(
                     x=x,
                     y=_f4(r.val_accuracy[sel]),
-                    name=f"{r.label} val acc{after}",
+                    name=_("{run} validation accuracy").format(run=r.label) + after,
                     mode="lines",
                     showlegend=False,
                     **val,
                     **dim,
-                    hovertemplate=f"step %{{x}}<br>validation accuracy %{{y:.1%}}{note}<extra></extra>",
+                    hovertemplate=f"{w['step']} %{{x}}<br>{w['validation accuracy']} %{{y:.1%}}{note}<extra></extra>",
                 ),
                 1,
                 acc_col,
             )
         if r.val_loss is not None and r.best_step is not None:
             b = r.row_of(r.best_step)
-            stop = f"; stopped at step {r.stopped_at}, these weights restored" if r.stopped_at is not None else ""
+            best = _("lowest validation loss at step {step}").format(step=r.best_step)
+            if r.stopped_at is not None:
+                best += _("; stopped at step {step}, these weights restored").format(step=r.stopped_at)
             fig.add_trace(
                 go.Scatter(
                     x=[r.best_step],
                     y=[float(shown(r.val_loss[b]))],
                     mode="markers",
-                    name=f"{r.label} best validation",
+                    name=_("{run} best validation").format(run=r.label),
                     legendgroup=str(k),
                     showlegend=False,
                     marker={"symbol": "star", "size": 14, "color": color, "line": {"width": 1, "color": "white"}},
-                    hovertemplate=f"lowest validation loss at step {r.best_step}{stop}<extra></extra>",
+                    hovertemplate=f"{best}<extra></extra>",
                 ),
                 1,
                 loss_col,
@@ -573,7 +617,7 @@ def loss_curves_figure(
                 x=r.stopped_at,
                 y=1.0,
                 yref="y domain",
-                text=f"early stop (step {r.stopped_at})",
+                text=_("early stop (step {step})").format(step=r.stopped_at),
                 showarrow=False,
                 font={"color": color, "size": 11},
                 xanchor="right",
@@ -587,22 +631,25 @@ def loss_curves_figure(
                     x=[r.step[-1]],
                     y=[float(shown(r.data_loss[-1]))],
                     mode="markers",
-                    name=f"{r.label} diverged",
+                    name=_("{run} diverged").format(run=r.label),
                     legendgroup=str(k),
                     showlegend=False,
                     marker={"symbol": "x", "size": 14, "color": DIVERGED_COLOR},
-                    hovertemplate=f"diverged at step {r.diverged_at} (loss {r.data_loss[-1]:.3g})<extra></extra>",
+                    hovertemplate=_("diverged at step {step} (loss {loss})").format(
+                        step=r.diverged_at, loss=f"{r.data_loss[-1]:.3g}"
+                    )
+                    + "<extra></extra>",
                 ),
                 1,
                 loss_col,
             )
-    fig.update_xaxes(title="step")
+    fig.update_xaxes(title=w["step"])
     for col in range(1, len(loss_titles) + (2 if epochs else 1)):
-        fig.update_yaxes(type="log" if log_y else "linear", title="loss" if col == 1 else "", row=1, col=col)
+        fig.update_yaxes(type="log" if log_y else "linear", title=_("loss") if col == 1 else "", row=1, col=col)
     if epochs:
-        fig.update_xaxes(title="epoch (examples seen / training points)", row=1, col=len(loss_titles) + 1)
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="accuracy", row=1, col=acc_col)
-    return _base_layout(fig, "training and validation curves", 440)
+        fig.update_xaxes(title=_("epoch (examples seen / training points)"), row=1, col=len(loss_titles) + 1)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title=_("accuracy"), row=1, col=acc_col)
+    return _base_layout(fig, _("training and validation curves"), 440)
 
 
 # Layers get their own colours, input side to output side (never shades of one hue: a light
@@ -632,20 +679,22 @@ def grad_norm_figure(results: MLPResult | Sequence[MLPResult], ratio: bool = Fal
         vertical_spacing=0.12,
         row_heights=[0.62, 0.38] if ratio else None,
     )
+    step_word = _("step")
     for k, r in enumerate(runs):
         L = r.grad_norm.shape[1]
         idx = _thin(r.grad_norm.shape[0])
         for l in range(L):
+            layer = _("layer {n}").format(n=l + 1)
             fig.add_trace(
                 go.Scatter(
                     x=idx + 1,
                     y=_f4(np.maximum(r.grad_norm[idx, l], LOG_FLOOR)),
                     mode="lines",
-                    name=f"layer {l + 1}" + (" (output)" if l == L - 1 else ""),
+                    name=_("layer {n} (output)").format(n=l + 1) if l == L - 1 else layer,
                     legendgroup=f"layer{l}",
                     showlegend=k == 0,
                     line={"color": LAYER_COLORS[l % len(LAYER_COLORS)], "width": 2},
-                    hovertemplate=f"layer {l + 1}<br>step %{{x}}<br>‖∂L/∂W‖ = %{{y:.3g}}<extra></extra>",
+                    hovertemplate=f"{layer}<br>{step_word} %{{x}}<br>‖∂L/∂W‖ = %{{y:.3g}}<extra></extra>",
                 ),
                 1,
                 k + 1,
@@ -659,11 +708,11 @@ def grad_norm_figure(results: MLPResult | Sequence[MLPResult], ratio: bool = Fal
                 x=idx + 1,
                 y=_f4(np.clip(np.nan_to_num(q, nan=1.0), LOG_FLOOR, 1e12)),
                 mode="lines",
-                name="layer 1 / output layer",
+                name=_("layer 1 / output layer"),
                 legendgroup="ratio",
                 showlegend=k == 0,
                 line={"color": "#5B6272", "width": 2},
-                hovertemplate="step %{x}<br>‖∂L/∂W₁‖ / ‖∂L/∂W_out‖ = %{y:.3g}<extra></extra>",
+                hovertemplate=step_word + " %{x}<br>‖∂L/∂W₁‖ / ‖∂L/∂W_out‖ = %{y:.3g}<extra></extra>",
             ),
             2,
             k + 1,
@@ -676,21 +725,21 @@ def grad_norm_figure(results: MLPResult | Sequence[MLPResult], ratio: bool = Fal
                     x=[r.diverged_at],
                     y=[float(np.nanmax(r.grad_norm[-1])) if r.grad_norm.size else 1.0],
                     mode="markers",
-                    name="diverged",
+                    name=_("diverged"),
                     showlegend=False,
                     marker={"symbol": "x", "size": 14, "color": DIVERGED_COLOR},
-                    hovertemplate=f"diverged at step {r.diverged_at}<extra></extra>",
+                    hovertemplate=_("diverged at step {step}").format(step=r.diverged_at) + "<extra></extra>",
                 ),
                 1,
                 k + 1,
             )
-    fig.update_xaxes(title="step", row=rows)
+    fig.update_xaxes(title=step_word, row=rows)
     fig.update_yaxes(type="log")
     fig.update_yaxes(title="‖∂L/∂W‖", row=1, col=1)
     if ratio:
-        fig.update_yaxes(title="layer 1 / output", row=2, col=1)
-        return _base_layout(fig, "gradient norm per layer, and the first layer's over the last one's", 560)
-    return _base_layout(fig, "gradient norm per layer", 420)
+        fig.update_yaxes(title=_("layer 1 / output"), row=2, col=1)
+        return _base_layout(fig, _("gradient norm per layer, and the first layer's over the last one's"), 560)
+    return _base_layout(fig, _("gradient norm per layer"), 420)
 
 
 def unit_weights_figure(results: MLPResult | Sequence[MLPResult], layer: int = 0, max_units: int = 16) -> go.Figure:
@@ -701,7 +750,11 @@ def unit_weights_figure(results: MLPResult | Sequence[MLPResult], layer: int = 0
     """
     runs = _as_list(results, MLPResult)
     n = len(runs)
-    titles = [f"{r.label}: {distinct_units(r, layer)} distinct of {r.net.hidden[layer]}" for r in runs]
+    titles = [
+        _("{run}: {n} distinct of {units}").format(run=r.label, n=distinct_units(r, layer), units=r.net.hidden[layer])
+        for r in runs
+    ]
+    step_word = _("step")
     fig = make_subplots(1, n, subplot_titles=titles, shared_yaxes=False, horizontal_spacing=0.05)
     for k, r in enumerate(runs):
         u = unit_weights(r, layer)
@@ -713,18 +766,19 @@ def unit_weights_figure(results: MLPResult | Sequence[MLPResult], layer: int = 0
                     x=x,
                     y=_f4(u[idx, j, 0]),
                     mode="lines",
-                    name=f"unit {j + 1}",
+                    name=_("unit {n}").format(n=j + 1),
                     legendgroup=f"unit{j}",
                     showlegend=False,
                     line={"color": COLORS[j % len(COLORS)], "width": 1.6},
-                    hovertemplate=f"unit {j + 1}<br>step %{{x}}<br>w = %{{y:.4g}}<extra></extra>",
+                    hovertemplate=_("unit {n}").format(n=j + 1)
+                    + f"<br>{step_word} %{{x}}<br>w = %{{y:.4g}}<extra></extra>",
                 ),
                 1,
                 k + 1,
             )
-    fig.update_xaxes(title="step")
-    fig.update_yaxes(title=f"layer {layer + 1}: weight from x₁, one line per unit", col=1)
-    return _base_layout(fig, f"hidden units of layer {layer + 1} over training", 440)
+    fig.update_xaxes(title=step_word)
+    fig.update_yaxes(title=_("layer {n}: weight from x₁, one line per unit").format(n=layer + 1), col=1)
+    return _base_layout(fig, _("hidden units of layer {n} over training").format(n=layer + 1), 440)
 
 
 def _act(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -748,7 +802,8 @@ def activation_functions_figure(names: Sequence[str]) -> go.Figure:
     """f(z) (left) and f'(z) (right) of the activations: sigmoid's slope is at most 1/4, tanh's 1,
     ReLU's 0 or 1 (C21, C22)."""
     z = np.linspace(-5.0, 5.0, 401)
-    fig = make_subplots(1, 2, subplot_titles=("activation f(z)", "derivative f′(z)"), horizontal_spacing=0.1)
+    titles = (_("activation") + " f(z)", _("derivative") + " f′(z)")
+    fig = make_subplots(1, 2, subplot_titles=titles, horizontal_spacing=0.1)
     for k, name in enumerate(dict.fromkeys(names)):
         a, d = _act(name, z)
         for col, v in ((1, a), (2, d)):
@@ -757,7 +812,7 @@ def activation_functions_figure(names: Sequence[str]) -> go.Figure:
                     x=_f4(z),
                     y=_f4(v),
                     mode="lines",
-                    name=ACTIVATION_TITLES.get(name, name),
+                    name=_(ACTIVATION_TITLES.get(name, name)),
                     legendgroup=name,
                     showlegend=col == 1,
                     line={"color": color_for(k), "width": 2.5},
@@ -769,7 +824,7 @@ def activation_functions_figure(names: Sequence[str]) -> go.Figure:
     fig.update_xaxes(title="z")
     fig.update_yaxes(range=[-1.2, 3.0], row=1, col=1)
     fig.update_yaxes(range=[-0.1, 1.15], row=1, col=2)
-    return _base_layout(fig, "activation functions and their derivatives", 420)
+    return _base_layout(fig, _("activation functions and their derivatives"), 420)
 
 
 def lr_figure(results: MLPResult | Sequence[MLPResult]) -> go.Figure:
@@ -779,9 +834,9 @@ def lr_figure(results: MLPResult | Sequence[MLPResult]) -> go.Figure:
     for k, r in enumerate(runs):
         idx = _thin(len(r.lr))
         fig.add_trace(go.Scatter(x=idx + 1, y=_f4(r.lr[idx]), mode="lines", name=r.label, line={"color": color_for(k)}))
-    fig.update_xaxes(title="step")
-    fig.update_yaxes(title="learning rate", type="log")
-    return _base_layout(fig, "learning rate schedule", 360)
+    fig.update_xaxes(title=_("step"))
+    fig.update_yaxes(title=_("learning rate"), type="log")
+    return _base_layout(fig, _("learning rate schedule"), 360)
 
 
 # --------------------------------------------------------------------------- landscape
@@ -795,6 +850,8 @@ def landscape_figure(ls: Landscape, log: bool = True) -> go.Figure:
     random ones hardly any of it).
     """
     z = np.log10(np.maximum(ls.loss, LOG_FLOOR)) if log else ls.loss
+    loss_word = _("loss")
+    zname = f"log₁₀ {loss_word}" if log else loss_word
     fig = go.Figure(
         go.Contour(
             x=_f4(ls.alphas),
@@ -804,9 +861,9 @@ def landscape_figure(ls: Landscape, log: bool = True) -> go.Figure:
             ncontours=24,
             contours={"coloring": "fill", "showlines": True},
             line={"width": 0.6, "color": "rgba(60, 70, 90, 0.35)"},
-            colorbar={"title": {"text": "log₁₀ loss" if log else "loss"}, "thickness": 14},
-            hovertemplate="a=%{x:.3g}, b=%{y:.3g}<br>" + ("log₁₀ loss" if log else "loss") + " %{z:.3f}<extra></extra>",
-            name="loss",
+            colorbar={"title": {"text": zname}, "thickness": 14},
+            hovertemplate="a=%{x:.3g}, b=%{y:.3g}<br>" + zname + " %{z:.3f}<extra></extra>",
+            name=loss_word,
             meta={"role": "landscape"},
         )
     )
@@ -823,7 +880,12 @@ def landscape_figure(ls: Landscape, log: bool = True) -> go.Figure:
                 legendgroup=str(k),
                 line={"color": color, "width": 2.5},
                 customdata=np.c_[idx, pl[idx]].astype(np.float32),
-                hovertemplate="row %{customdata[0]:.0f}<br>loss %{customdata[1]:.4g}<extra>" + label + "</extra>",
+                hovertemplate=_("row")
+                + " %{customdata[0]:.0f}<br>"
+                + loss_word
+                + " %{customdata[1]:.4g}<extra>"
+                + label
+                + "</extra>",
             )
         )
         # Runs from one init share their start: rings of growing size keep every start visible.
@@ -844,15 +906,17 @@ def landscape_figure(ls: Landscape, log: bool = True) -> go.Figure:
                 hoverinfo="skip",
             )
         )
-    kind = ls.plane.kind
+    kind = _kind(ls.plane.kind)
     if ls.plane.explained is not None:
         e1, e2 = ls.plane.explained
-        xt, yt = f"PC1 ({e1:.0%} of the path's variance)", f"PC2 ({e2:.0%})"
+        xt = "PC1 ({share})".format(share=_("{share} of the path's variance").format(share=f"{e1:.0%}"))
+        yt = f"PC2 ({e2:.0%})"
     else:
-        xt, yt = f"a (direction 1, {kind})", f"b (direction 2, {kind})"
+        xt = _("a (direction 1, {kind})").format(kind=kind)
+        yt = _("b (direction 2, {kind})").format(kind=kind)
     fig.update_xaxes(title=xt, range=[float(ls.alphas[0]), float(ls.alphas[-1])])
     fig.update_yaxes(title=yt, range=[float(ls.betas[0]), float(ls.betas[-1])])
-    _base_layout(fig, f"loss landscape on a {kind} plane: L(c + a·d₁ + b·d₂)", 560)
+    _base_layout(fig, _("loss landscape on a {kind} plane").format(kind=kind) + ": L(c + a·d₁ + b·d₂)", 560)
     # legend under the plot: the colour bar owns the right margin
     fig.update_layout(legend={"orientation": "h", "x": 0.0, "y": -0.14, "yanchor": "top"}, margin={"b": 100})
     return fig
@@ -861,6 +925,7 @@ def landscape_figure(ls: Landscape, log: bool = True) -> go.Figure:
 def slice_figure(slices: Slice1D | Sequence[Slice1D], log: bool = False) -> go.Figure:
     """1D slices L(c + a d), one curve per slice, with the named points (center, init, final) marked."""
     items = _as_list(slices, Slice1D)
+    loss_word = _("loss")
     fig = go.Figure()
     for k, s in enumerate(items):
         color = color_for(k)
@@ -870,11 +935,12 @@ def slice_figure(slices: Slice1D | Sequence[Slice1D], log: bool = False) -> go.F
                 x=_f4(s.alphas),
                 y=_f4(y),
                 mode="lines",
-                name=f"{s.label} · {s.kind}",
+                name=f"{s.label} · {_kind(s.kind)}",
                 line={"color": color, "width": 2.5},
             )
         )
         for name, a in s.marks.items():
+            name = _(name)  # init, final, center: marked in optviz.mlp.landscape
             v = float(np.interp(a, s.alphas, y))
             fig.add_trace(
                 go.Scatter(
@@ -885,13 +951,14 @@ def slice_figure(slices: Slice1D | Sequence[Slice1D], log: bool = False) -> go.F
                     textposition="top center",
                     showlegend=False,
                     marker={"color": color, "size": 9},
-                    hovertemplate=f"{name}: loss %{{y:.4g}}<extra>{s.label}</extra>",
+                    hovertemplate=f"{name}: {loss_word} %{{y:.4g}}<extra>{s.label}</extra>",
                 )
             )
     kinds = {s.kind for s in items}
-    fig.update_xaxes(title="a  (interpolation: 0 = init, 1 = final)" if kinds == {"interpolation"} else "a")
-    fig.update_yaxes(title="loss", type="log" if log else "linear")
-    return _base_layout(fig, "1D slice of the loss: L(c + a·d)", 400)
+    interp = "a  (" + _("interpolation: 0 = init, 1 = final") + ")"
+    fig.update_xaxes(title=interp if kinds == {"interpolation"} else "a")
+    fig.update_yaxes(title=loss_word, type="log" if log else "linear")
+    return _base_layout(fig, _("1D slice of the loss") + ": L(c + a·d)", 400)
 
 
 # --------------------------------------------------------------------------- init and gradients
@@ -908,10 +975,14 @@ def activation_histograms_figure(stats: ActivationStats | Sequence[ActivationSta
     n_cols = max(len(s.values) for s in items)
     titles = []
     for s in items:
-        titles += [f"layer {l + 1}: μ {s.mean[l]:.2f}, σ {s.std[l]:.2f}" for l in range(len(s.values))]
+        titles += [
+            _("layer {n}").format(n=l + 1) + f": μ {s.mean[l]:.2f}, σ {s.std[l]:.2f}" for l in range(len(s.values))
+        ]
         titles += [""] * (n_cols - len(s.values))
     fig = make_subplots(n_rows, n_cols, subplot_titles=titles, shared_yaxes=True, vertical_spacing=0.12 / n_rows + 0.06)
     fig.update_annotations(font_size=12)  # five panel titles a row must not run into each other
+    # "activation" alone is the function (활성화 함수); here it is a value, so the placeholder is in the msgid
+    hover = _("activation %{x:.3f}") + "<br>" + _("fraction") + " %{y:.1%}<extra></extra>"
     for r, s in enumerate(items):
         if s.activation == "sigmoid":
             lo, hi = 0.0, 1.0
@@ -924,28 +995,31 @@ def activation_histograms_figure(stats: ActivationStats | Sequence[ActivationSta
                 lo, hi = lo - 0.5, hi + 0.5
         edges = np.linspace(lo, hi, bins + 1)
         centers = 0.5 * (edges[1:] + edges[:-1])
+        init_title = _(INIT_TITLES.get(s.init, s.init))
         for l, v in enumerate(s.values):
-            counts, _ = np.histogram(np.clip(v, lo, hi), bins=edges)
+            counts = np.histogram(np.clip(v, lo, hi), bins=edges)[0]
             fig.add_trace(
                 go.Bar(
                     x=_f4(centers),
                     y=_f4(counts / max(v.size, 1)),
                     width=float(edges[1] - edges[0]),
                     marker={"color": color_for(r), "line": {"width": 0}},
-                    name=f"{INIT_TITLES.get(s.init, s.init)} · {ACTIVATION_TITLES.get(s.activation, s.activation)}",
+                    name=f"{init_title} · {_(ACTIVATION_TITLES.get(s.activation, s.activation))}",
                     legendgroup=str(r),
                     showlegend=l == 0,
-                    hovertemplate="activation %{x:.3f}<br>fraction %{y:.1%}<extra></extra>",
+                    hovertemplate=hover,
                 ),
                 r + 1,
                 l + 1,
             )
             fig.update_xaxes(range=[lo, hi], row=r + 1, col=l + 1)
-        fig.update_yaxes(title=INIT_TITLES.get(s.init, s.init), row=r + 1, col=1)
+        fig.update_yaxes(title=init_title, row=r + 1, col=1)
     fig.update_yaxes(tickformat=".0%")
     fig.update_layout(bargap=0)
     widths = "-".join(str(w) for w in items[0].hidden)
-    title = f"activations at initialisation ({items[0].activation}, layers {widths})"
+    title = _("activations at initialisation ({activation}, layers {widths})").format(
+        activation=items[0].activation, widths=widths
+    )
     return _base_layout(fig, title, 200 + 210 * n_rows)
 
 
@@ -960,7 +1034,7 @@ def gradient_check_figure(check: GradientCheck) -> go.Figure:
                 y=[-lim, lim],
                 mode="lines",
                 line={"color": "#999999", "dash": "dot"},
-                name="analytic = numerical",
+                name=_("analytic = numerical"),
                 hoverinfo="skip",
             ),
             go.Scatter(
@@ -968,39 +1042,71 @@ def gradient_check_figure(check: GradientCheck) -> go.Figure:
                 y=_f4(a),
                 mode="markers",
                 marker={"color": COLORS[0], "size": 5},
-                name="parameters",
-                hovertemplate="numerical %{x:.4g}<br>analytic %{y:.4g}<extra></extra>",
+                name=_("parameters"),
+                hovertemplate=_("numerical") + " %{x:.4g}<br>" + _("analytic") + " %{y:.4g}<extra></extra>",
             ),
         ]
     )
-    fig.update_xaxes(title=f"numerical: (L(θ+h) − L(θ−h)) / 2h, h = {check.step:g}")
-    fig.update_yaxes(title="analytic (backprop)", scaleanchor="x", scaleratio=1)
-    return _base_layout(fig, f"gradient check: relative error {check.rel_error:.1e}", 460)
+    fig.update_xaxes(title=_("numerical") + f": (L(θ+h) − L(θ−h)) / 2h, h = {check.step:g}")
+    fig.update_yaxes(title=_("analytic (backprop)"), scaleanchor="x", scaleratio=1)
+    return _base_layout(fig, _("gradient check: relative error {error}").format(error=f"{check.rel_error:.1e}"), 460)
 
 
 # ----------------------------------------------------------------------------- the view's figures, from a scene
 
 
 def scene_title(s: MLPConfig) -> str:
-    """'two moons · 16-16 tanh · Xavier normal': the context line of a figure's title."""
-    net = "-".join(map(str, s.hidden)) + f" {ACTIVATION_TITLES[s.activation]}"
+    """'two moons · 16-16 tanh · Xavier normal': the context line of a figure's title (current language)."""
     net = "-".join(map(str, s.hidden)) + (
-        "" if s.compare in ("activation", "gradients") else f" {ACTIVATION_TITLES[s.activation]}"
+        "" if s.compare in ("activation", "gradients") else f" {_(ACTIVATION_TITLES[s.activation])}"
     )
-    parts = [DATASET_TITLES[s.dataset], net]
+    parts = [_(DATASET_TITLES[s.dataset]), net]
     if s.compare not in ("init", "schemes", "gradients"):
-        parts.append(INIT_TITLES[s.init])
+        parts.append(_(INIT_TITLES[s.init]))
     return " · ".join(parts)
 
 
 def describe(s: MLPConfig) -> str:
-    """One sentence for the page: the data, the network and what the panels compare."""
-    data = f"{DATASET_TITLES[s.dataset]}, {s.n} points, noise {s.noise:g}"
-    net = "-".join(map(str, s.hidden)) + f" {ACTIVATION_TITLES[s.activation]}, {INIT_TITLES[s.init]} init"
-    what = COMPARISONS[s.compare][1]
+    """One sentence for the page: the data, the network and what the panels compare (current language)."""
+    data = _("{data}, {n} points, noise {noise}").format(data=_(DATASET_TITLES[s.dataset]), n=s.n, noise=f"{s.noise:g}")
+    net = _("{network}, {init} init").format(
+        network="-".join(map(str, s.hidden)) + f" {_(ACTIVATION_TITLES[s.activation])}", init=_(INIT_TITLES[s.init])
+    )
+    what = _(COMPARISONS[s.compare][1])
     if s.compare != "optimizers":
-        what += f"; every panel trains {run_labels(s.optimizers[:1], detailed=True)[0]}"
-    return f"{data} · {net}.  Side by side: {what}."
+        what += _("; every panel trains {run}").format(run=run_labels(s.optimizers[:1], detailed=True)[0])
+    return _("{data} · {network}.  Side by side: {what}.").format(data=data, network=net, what=what)
+
+
+def spoken_run(run: MLPRun) -> MLPRun:
+    """`run` with its panels named in the current language.
+
+    A run's labels were fixed when it trained (`optviz.runs.mlp.run_specs`, in the language of
+    that moment), and the page caches runs by their settings alone; the labels are derived again
+    from the same settings here, in the current language, and given to the results, the landscape
+    and the slices (which name the runs by the same labels).  Returns `run` itself when nothing changes.
+    """
+    try:
+        specs = run_specs(run.settings, run.data.X.shape[0])
+    except (ValueError, AttributeError):  # a run not made by run_mlp_scene: its labels as they are
+        return run
+    if len(specs) != len(run.results) or all(r.label == sp.label for r, sp in zip(run.results, specs)):
+        return run
+    names = {r.label: sp.label for r, sp in zip(run.results, specs)}
+    results = []
+    for r, sp in zip(run.results, specs):
+        if isinstance(r, NamedResult):
+            r = copy.copy(r)  # shallow: the arrays are shared, only the name differs
+            object.__setattr__(r, "name", sp.label)
+        results.append(r)
+    new: dict[str, Any] = {"results": results}
+    if run.landscape is not None:
+        new["landscape"] = replace(run.landscape, labels=[names.get(x, x) for x in run.landscape.labels])
+    for part in ("slices", "interpolations"):
+        value = getattr(run, part)
+        if value:
+            new[part] = [replace(sl, label=names.get(sl.label, sl.label)) for sl in value]
+    return replace(run, **new)
 
 
 def mlp_figure(
@@ -1018,6 +1124,13 @@ def mlp_figure(
     200); without, only its final picture (the last frame is the same either way).  Raises
     ValueError when the run lacks the part the figure needs (see `parts_for`).
     """
+    with use_lang(scene.display.lang):
+        return _mlp_figure(scene, spoken_run(run), name, animate=animate, frames=frames, height=height)
+
+
+def _mlp_figure(
+    scene: Scene, run: MLPRun, name: str | None, *, animate: bool, frames: int | None, height: int | None
+) -> Any:
     s = run.settings
     name = s.figure if name is None else check_choice("figure", name, (*FIGURES, "data_raw"))
     d = scene.display
@@ -1065,7 +1178,7 @@ def mlp_figure(
             fig = slice_figure(value)
         elif name == "interpolation":
             fig = slice_figure(value)
-            _retitle(fig, "from init to the end: L((1 − a)·θ₀ + a·θ_final)")
+            _retitle(fig, _("from init to the end") + ": L((1 − a)·θ₀ + a·θ_final)")
         elif name == "activations":
             fig = activation_histograms_figure(value)
         else:
@@ -1089,21 +1202,27 @@ def _themed(fig: Any, d: Any) -> Any:
     for layout in (fig.layout, *(fr.layout for fr in fig.frames or ())):
         for a in layout.annotations or ():
             if a.name != "note" and a.xref == "paper" and a.yref == "paper" and a.showarrow is False:
-                a.font = {"size": d.font_size, "color": th["ink"]}
+                a.font = {"size": font_px(d), "color": th["ink"]}
             elif str(a.xref or "").endswith(" domain") and a.bgcolor:  # a panel's corner box (accuracy)
-                a.font = {"size": max(12, round(d.font_size * 0.85)), "color": "#1F2430"}
+                a.font = {"size": max(12, round(font_px(d) * 0.85)), "color": th["ink"]}
+                a.bgcolor = th["box"]
     for tr in fig.data:
         meta = tr.meta if isinstance(tr.meta, dict) else {}
         if meta.get("role") == "landscape":
             tr.colorscale = LANDSCAPE_SCALES[d.theme]
         elif tr.type == "heatmap" and meta.get("role") == "one_hot":
             tr.colorscale = [[0.0, th["plot"]], [1.0, COLORS[0]]]
+        elif tr.type == "heatmap" and meta.get("role") == "decision":
+            tr.colorscale = _decision_scale(int(meta["classes"]), d.theme)
         if tr.type == "scatter" and tr.marker is not None and tr.marker.line is not None:
-            if tr.marker.line.color == "white":
+            rim = tr.marker.line.color
+            if rim == "white":
                 tr.marker.line.color = th["paper"]
+            elif isinstance(rim, (list, tuple)) and "white" in rim:  # the landscape's end stars
+                tr.marker.line.color = [th["paper"] if c == "white" else c for c in rim]
         if getattr(tr, "colorbar", None) is not None and tr.type in ("contour", "heatmap"):
-            tr.colorbar.tickfont = {"color": th["ink"], "size": d.font_size}
-            tr.colorbar.title.font = {"color": th["ink"], "size": d.font_size}
+            tr.colorbar.tickfont = {"color": th["ink"], "size": font_px(d)}
+            tr.colorbar.title.font = {"color": th["ink"], "size": font_px(d)}
     return fig
 
 
@@ -1114,5 +1233,5 @@ def _retitle(fig: Any, title: str) -> None:
 def _data_title(run: MLPRun, raw: bool = False) -> str:
     s = run.settings
     if raw:
-        return f"as generated: x · {s.scale:g} + {s.shift:g}"
-    return "what the network sees: " + ("standardised" if s.standardize else "the raw inputs")
+        return _("as generated") + f": x · {s.scale:g} + {s.shift:g}"
+    return _("what the network sees: standardised") if s.standardize else _("what the network sees: the raw inputs")

@@ -42,6 +42,7 @@ THEMES: dict[str, dict[str, Any]] = {
         "mark_fill": "#1F2430",
         "mark_line": "#FFFFFF",
         "button_bg": "#F0F2F6",
+        "box": "rgba(255, 255, 255, 0.8)",  # a box over a plot (the MLP boundary's accuracy corner)
         "path_width": 2.0,
         "surface3d": [[0.0, "#EEF2F7"], [0.5, "#B5C0CF"], [1.0, "#6E7D93"]],  # shading needs contrast
     },
@@ -56,6 +57,7 @@ THEMES: dict[str, dict[str, Any]] = {
         "mark_fill": "#F5F5F5",
         "mark_line": "#0E1117",
         "button_bg": "#262B36",
+        "box": "rgba(14, 17, 23, 0.8)",
         "path_width": 2.0,
         "surface3d": [[0.0, "#1E2633"], [0.5, "#46536A"], [1.0, "#8A97AD"]],
     },
@@ -70,6 +72,7 @@ THEMES: dict[str, dict[str, Any]] = {
         "mark_fill": "#000000",
         "mark_line": "#FFFFFF",
         "button_bg": "#FFFFFF",
+        "box": "rgba(255, 255, 255, 0.8)",
         "path_width": 3.0,
         "surface3d": [[0.0, "#F2F2F2"], [1.0, "#8C8C8C"]],
     },
@@ -81,8 +84,22 @@ def color_for(index: int) -> str:
     return COLORS[index % len(COLORS)]
 
 
+PRESENTATION_TYPE = 1.4  # projector mode: type this much larger (capped at 40 px) ...
+PRESENTATION_LINE = 1.5  # ... and paths this much thicker, for the back row of a lecture hall
+
+
 def theme_style(display: Display) -> dict[str, Any]:
-    return THEMES[display.theme]
+    th = THEMES[display.theme]
+    if display.presentation:
+        th = {**th, "path_width": th["path_width"] * PRESENTATION_LINE}
+    return th
+
+
+def font_px(display: Display) -> int:
+    """The figure's base font size in pixels: the display's, or larger in presentation mode."""
+    if display.presentation:
+        return min(40, round(display.font_size * PRESENTATION_TYPE))
+    return display.font_size
 
 
 def hex_rgb(c: str) -> tuple[int, int, int]:

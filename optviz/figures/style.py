@@ -3,21 +3,30 @@
 typed_array(a)            a numpy array as plotly's base64 typed-array spec (compact JSON)
 apply_display(fig, d)     theme, font size, title and legend from a `Display`, in one place
 title_markup(title, d)    a title as drawn: a lecture title marked stale has its mark set off in muted italics
+font_family(lang)         the CSS font stack of a language (Korean: a CJK font first, so Hangul never turns to boxes)
+speaks_scene(fn)          a builder taking a Scene first draws in the scene's `display.lang`
+
+Language: every text a figure shows goes through `optviz.i18n._` at build time; the public
+builders that receive a Scene (or a Display) build inside `use_lang(display.lang)`, so a figure
+speaks its scene's language whatever the caller's current language is.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
-from typing import Any
+import functools
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import plotly.graph_objects as go
 
-from optviz.config import Display
-from optviz.config.scene import STALE_SUFFIX
+from optviz.config import Display, Scene
+from optviz.config.scene import STALE_SUFFIX, spoken_title
 from optviz.figures.contours import contour_png
-from optviz.figures.palette import theme_style
+from optviz.figures.palette import font_px, theme_style
+from optviz.i18n import _, use_lang
 
 TYPED_DTYPES = {"f4": "<f4", "f8": "<f8", "i1": "i1", "u1": "u1", "i2": "<i2", "u2": "<u2", "i4": "<i4", "u4": "<u4"}
 
@@ -46,18 +55,57 @@ def as_array(v: Any) -> np.ndarray:
     return np.asarray(v, dtype=np.float64)
 
 
+# ----------------------------------------------------------------------------- language and fonts
+
+# Latin first for English; for Korean the CJK font first, so that every glyph (Latin too) comes
+# from one face and the exporters' first-installed-font lookup (PIL frames) finds one with Hangul.
+# fonts-noto-cjk names it "Noto Sans CJK KR"; "Noto Sans KR" (Google Fonts), Apple SD Gothic Neo
+# and Malgun Gothic are the same role on a lecturer's Mac or Windows browser.
+_LATIN_FONTS = ("Inter", "'Source Sans Pro'", "'Noto Sans'")
+_CJK_FONTS = ("'Noto Sans CJK KR'", "'Noto Sans KR'", "'Apple SD Gothic Neo'", "'Malgun Gothic'")
+_GENERIC_FONTS = ("Arial", "sans-serif")
+
+
+def font_family(lang: str) -> str:
+    """The figures' CSS font stack in `lang`: Korean puts a CJK font first; English keeps it as the
+    fallback before the generic family, so a Korean title typed on an English page still renders."""
+    first, then = (_CJK_FONTS, _LATIN_FONTS) if lang == "ko" else (_LATIN_FONTS, _CJK_FONTS)
+    return ", ".join((*first, *then, *_GENERIC_FONTS))
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def speaks_scene(fn: F) -> F:
+    """Decorate a builder whose first argument is a Scene: it builds in `scene.display.lang`."""
+
+    @functools.wraps(fn)
+    def wrapper(scene: Scene, *args: Any, **kwargs: Any) -> Any:
+        with use_lang(scene.display.lang):
+            return fn(scene, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def text_width(text: str, fs: float) -> float:
+    """Estimated width in pixels of `text` at font size `fs`: a Hangul (wide) glyph takes about one
+    em, a Latin one a little over half."""
+    return sum(fs if unicodedata.east_asian_width(c) in "WF" else fs * 0.56 for c in text)
+
+
 # ----------------------------------------------------------------------------- display
 
 
 def title_markup(title: str, display: Display) -> str:
-    """The title text as plotly draws it.  A shipped lecture title whose settings have changed
-    (`optviz.config.scene.shown_scene` appended STALE_SUFFIX) keeps its words, and the mark reads
-    apart from them in the theme's muted colour and italics, so a slide cannot pass it off as the
-    lecture's claim."""
+    """The title text as plotly draws it, in the current language (`spoken_title`: a shipped
+    lecture title is a catalog message; one the user typed stays as typed).  A shipped lecture
+    title whose settings have changed (`optviz.config.scene.shown_scene` appended STALE_SUFFIX)
+    keeps its words, and the mark reads apart from them in the theme's muted colour and italics,
+    so a slide cannot pass it off as the lecture's claim."""
     if not title.endswith(STALE_SUFFIX):
-        return title
+        return spoken_title(title)
     muted = theme_style(display)["muted"]
-    head, mark = title[: -len(STALE_SUFFIX)], STALE_SUFFIX.strip()
+    head, mark = spoken_title(title[: -len(STALE_SUFFIX)]), _(STALE_SUFFIX).strip()
     return f"{head} <span style='color:{muted}'><i>{mark}</i></span>"
 
 
@@ -67,7 +115,7 @@ def _legend_rows(fig: go.Figure, fs: int, width: float) -> int:
     for t in fig.data:
         if t.showlegend is False or t.type == "surface" or not t.name:
             continue
-        w = len(t.name) * fs * 0.56 + 48
+        w = text_width(t.name, fs) + 48
         if used and used + w > width:
             rows, used = rows + 1, 0.0
         used += w
@@ -77,7 +125,7 @@ def _legend_rows(fig: go.Figure, fs: int, width: float) -> int:
 def _set_margins(fig: go.Figure, display: Display) -> None:
     """Title, legend row(s) and plots stacked top-down in pixels, whatever the font size."""
     meta = fig.layout.meta or {}
-    fs = display.font_size
+    fs = font_px(display)
     has_title = bool(display.show_title and fig.layout.title.text)
     has_legend = display.show_legend and any(
         t.showlegend is not False and t.type != "surface" and t.name for t in fig.data
@@ -107,9 +155,15 @@ def apply_display(fig: go.Figure, display: Display, *, traces_styled: bool = Fal
     Idempotent; the exporter may call it again with another display.  Returns the figure.
     traces_styled: the builders style their trace dicts before plotly validates them (much
     cheaper than restyling validated traces) and pass True to skip that part here.
+    The title is drawn in `display.lang` and the font stack is that language's (`font_family`).
     """
+    with use_lang(display.lang):
+        return _apply_display(fig, display, traces_styled=traces_styled)
+
+
+def _apply_display(fig: go.Figure, display: Display, *, traces_styled: bool) -> go.Figure:
     th = theme_style(display)
-    fs = display.font_size
+    fs = font_px(display)
     meta = dict(fig.layout.meta or {})
     auto = meta.get("auto_title", fig.layout.title.text or "")
     title = title_markup(display.title or auto, display) if display.show_title else ""
@@ -117,7 +171,7 @@ def apply_display(fig: go.Figure, display: Display, *, traces_styled: bool = Fal
         paper_bgcolor=th["paper"],
         plot_bgcolor=th["plot"],
         font={
-            "family": "Inter, 'Source Sans Pro', 'Noto Sans', 'Noto Sans CJK KR', Arial, sans-serif",
+            "family": font_family(display.lang),
             "size": fs,
             "color": th["ink"],
         },

@@ -47,8 +47,10 @@ from optviz.api import Result
 from optviz.config import Display, Scene
 from optviz.figures.contours import contour_png, lowest_minimum, surface_contours
 from optviz.figures.palette import DIVERGED_COLOR, THEMES, color_for
-from optviz.figures.style import apply_display, style_trace, typed_array, typed_array2
+from optviz.figures.style import apply_display, speaks_scene, style_trace, typed_array, typed_array2
+from optviz.i18n import N_, _
 from optviz.optimizers import OPTIMIZERS
+from optviz.schedules import SCHEDULE_TITLES
 from surfaces import Surface, get_surface
 
 CLICK_GRID = 40  # invisible click targets per axis (plotly fires no click events on contours)
@@ -64,13 +66,13 @@ REBOUND_FACTOR = 100.0  # `rebounds`: a loss this many times above the run's min
 # so this is the one place that says it; tests/test_figures.py checks that f -> -inf along a ray on
 # each of them and that every other surface lists a minimum.
 UNBOUNDED_BELOW = frozenset({"saddle", "monkey_saddle"})
-ESCAPED_TEXT = "left the plot: f is unbounded below"
+ESCAPED_TEXT = N_("left the plot: f is unbounded below")  # shown as _(ESCAPED_TEXT)
 
-_LANDMARKS = {  # kind -> (legend label, symbol, size, filled)
-    "global minimum": ("global minimum", "star", 17, True),
-    "local minimum": ("local minimum", "star", 13, False),
-    "saddle": ("saddle point", "hourglass", 13, True),
-    "local maximum": ("local maximum", "triangle-up", 12, False),
+_LANDMARKS = {  # kind -> (legend label, symbol, size, filled); the label is shown as _(label)
+    "global minimum": (N_("global minimum"), "star", 17, True),
+    "local minimum": (N_("local minimum"), "star", 13, False),
+    "saddle": (N_("saddle point"), "hourglass", 13, True),
+    "local maximum": (N_("local maximum"), "triangle-up", 12, False),
 }
 
 
@@ -87,17 +89,19 @@ def frame_indices(n_points: int, frames: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, n_points - 1, k)).astype(np.int64))
 
 
+@speaks_scene
 def scene_title(scene: Scene) -> str:
     """The automatic title: surface, steps, and the shared settings that are not defaults."""
     surf = get_surface(scene.surfaces.surface)
-    parts = [f"{surf.title}", f"{scene.surfaces.steps:,} steps"]
+    parts = [_(surf.title), _("{steps} steps").format(steps=f"{scene.surfaces.steps:,}")]
     sp = dict(scene.surfaces.surface_params)
     if surf.name == "bowl":
         parts.append(f"κ = {sp['kappa']:g}" + (f", θ = {sp['theta']:.2g}" if sp["theta"] else ""))
-    if scene.surfaces.schedule.name != "constant":
-        parts.append(f"{scene.surfaces.schedule.name} lr schedule")
+    sched = scene.surfaces.schedule.name
+    if sched != "constant":
+        parts.append(_("{schedule} lr schedule").format(schedule=_(SCHEDULE_TITLES.get(sched, sched))))
     if scene.surfaces.noise:
-        parts.append(f"gradient noise σ = {scene.surfaces.noise:g}")
+        parts.append(_("gradient noise σ = {sigma}").format(sigma=f"{scene.surfaces.noise:g}"))
     return " · ".join(parts)
 
 
@@ -177,10 +181,11 @@ def _click_grid_trace(scene: Scene, xref: str, yref: str) -> dict[str, Any]:
         "marker": {"size": 10, "color": "rgba(0,0,0,0)"},
         "selected": {"marker": {"opacity": 0}},
         "unselected": {"marker": {"opacity": 0}},
-        "hovertemplate": "x = %{x:.3g}, y = %{y:.3g}<br>f = %{customdata:.4g}<br><i>click to start here</i>"
-        "<extra></extra>",
+        "hovertemplate": "x = %{x:.3g}, y = %{y:.3g}<br>f = %{customdata:.4g}<br><i>"
+        + _("click to start here")
+        + "</i><extra></extra>",
         "showlegend": False,
-        "name": "click to start here",
+        "name": _("click to start here"),
         "meta": {"role": "click_grid"},
     }
 
@@ -192,6 +197,7 @@ def _landmark_traces(scene: Scene, xref: str, yref: str) -> list[dict[str, Any]]
         pts = [p for p in surf.points if p.kind == kind]
         if not pts:
             continue
+        label = _(label)
         out.append(
             {
                 "type": "scatter",
@@ -222,11 +228,11 @@ def _start_trace(scene: Scene, xref: str, yref: str) -> dict[str, Any]:
         "y": [y],
         "xaxis": xref,
         "yaxis": yref,
-        "name": "start",
+        "name": _("start"),
         "legendrank": 950,
         "marker": {"symbol": "circle", "size": 12, "line": {"width": 2}},
         "unselected": {"marker": {"opacity": 1}},
-        "hovertemplate": "start (%{x:.4g}, %{y:.4g})<extra></extra>",
+        "hovertemplate": _("start") + " (%{x:.4g}, %{y:.4g})<extra></extra>",
         "meta": {"role": "start"},
     }
 
@@ -384,12 +390,14 @@ def _heads_trace(
         "text": list(labels),
         "xaxis": xref,
         "yaxis": yref,
-        "name": "now",
+        "name": _("now"),
         "showlegend": False,
         "cliponaxis": False,
         "marker": {"color": [color_for(k) for k in range(len(results))], "size": 11, "line": {"width": 1.5}},
         "unselected": {"marker": {"opacity": 1}},
-        "hovertemplate": "<b>%{text}</b><br>step %{customdata[0]}<br>f = %{customdata[1]:.4g}<extra></extra>",
+        "hovertemplate": "<b>%{text}</b><br>"
+        + _("step")
+        + " %{customdata[0]}<br>f = %{customdata[1]:.4g}<extra></extra>",
         "meta": {"role": role},
     }
 
@@ -437,10 +445,11 @@ def _traj_panel(
     gradient_points = {k: _gradient_points(r) for k, r in enumerate(results) if r.optimizer in GRADIENT_AT_Y}
     # Drawn last-to-first, so the first optimizer is on top where paths share a valley (the legend
     # keeps the scene's order through legendrank).
+    step_word = _("step")
     for k, (r, label) in reversed(list(enumerate(zip(results, labels)))):
         color = color_for(k)
         full_tmpl = (
-            f"<b>{label}</b><br>step %{{customdata[0]:.0f}}<br>(%{{x:.4g}}, %{{y:.4g}})"
+            f"<b>{label}</b><br>{step_word} %{{customdata[0]:.0f}}<br>(%{{x:.4g}}, %{{y:.4g}})"
             "<br>f = %{customdata[1]:.4g}<extra></extra>"
         )
         # While animating, the trail is subsampled, so the per-point step numbers would be wrong:
@@ -497,8 +506,8 @@ def _traj_panel(
         # a second point sequence beside the path, dotted, growing with the animation as the path
         # does: Nesterov's textbook iterate theta_t, or Schedule-Free's y (where the gradient is taken)
         for seq, name, hover, role, group in (
-            (thetas, "θₜ (textbook iterate)", "textbook θₜ", "lookahead_path", "textbook"),
-            (gradient_points, "y (the gradient's point)", "y, where the gradient is taken", "gradient_path", "y"),
+            (thetas, _("θₜ (textbook iterate)"), _("textbook θₜ"), "lookahead_path", "textbook"),
+            (gradient_points, _("y (the gradient's point)"), _("y, where the gradient is taken"), "gradient_path", "y"),
         ):
             if k not in seq:
                 continue
@@ -553,7 +562,7 @@ def _traj_panel(
                 "y": ys,
                 "xaxis": xref,
                 "yaxis": yref,
-                "name": "look-ahead θₜ → θₜ + μvₜ (Nesterov's gradient point)",
+                "name": _("look-ahead θₜ → θₜ + μvₜ (Nesterov's gradient point)"),
                 "legendrank": 960,
                 "line": {"color": THEMES["light"]["ink"], "width": 2.5},
                 "marker": {
@@ -564,7 +573,7 @@ def _traj_panel(
                     "line": {"width": 0},
                 },
                 "cliponaxis": False,
-                "hovertemplate": "θₜ → look-ahead θₜ + μvₜ, where Nesterov takes the gradient<extra></extra>",
+                "hovertemplate": _("θₜ → look-ahead θₜ + μvₜ, where Nesterov takes the gradient") + "<extra></extra>",
                 "meta": {"role": "lookahead"},
             },
             seg_frames,
@@ -595,7 +604,7 @@ def _traj_panel(
         p, last_in = _exit_point(r.path, surf.bounds)
         # inside the plot by a margin, so the whole ✕ shows (on the border plotly clips half of it)
         p = np.clip(p, (x0 + 0.02 * (x1 - x0), y0 + 0.02 * (y1 - y0)), (x1 - 0.02 * (x1 - x0), y1 - 0.02 * (y1 - y0)))
-        where = "" if last_in == len(r.path) - 1 else f" (left the plot after step {last_in})"
+        where = "" if last_in == len(r.path) - 1 else " " + _("(left the plot after step {step})").format(step=last_in)
         panel.add(
             {
                 "type": "scatter",
@@ -604,13 +613,15 @@ def _traj_panel(
                 "y": [float(p[1])],
                 "xaxis": xref,
                 "yaxis": yref,
-                "name": f"{label} diverged",
+                "name": _("{label} diverged").format(label=label),
                 "legendgroup": f"opt{k}",
                 "showlegend": False,
                 "marker": {"symbol": "x", "size": 18, "color": DIVERGED_COLOR, "line": {"width": 1.5}},
                 "cliponaxis": False,
                 "unselected": {"marker": {"opacity": 1}},
-                "hovertemplate": f"<b>{label} diverged at step {r.diverged_at}</b>{where}<extra></extra>",
+                "hovertemplate": "<b>"
+                + _("{label} diverged at step {step}").format(label=label, step=r.diverged_at)
+                + f"</b>{where}<extra></extra>",
                 "meta": {"role": "diverged", "index": k},
             }
         )
@@ -625,6 +636,7 @@ def _escape_mark(r: Result, label: str, k: int, surf: Surface, xref: str, yref: 
     d = p - a if np.any(p != a) else r.path[-1] - r.path[max(len(r.path) - 2, 0)]
     # plotly's marker angle: degrees clockwise from "up"
     angle = float(np.degrees(np.arctan2(d[0], d[1]))) if np.any(d) else 0.0
+    escaped = _(ESCAPED_TEXT)
     return {
         "type": "scatter",
         "mode": "markers",
@@ -632,13 +644,15 @@ def _escape_mark(r: Result, label: str, k: int, surf: Surface, xref: str, yref: 
         "y": [float(p[1])],
         "xaxis": xref,
         "yaxis": yref,
-        "name": f"{label} {ESCAPED_TEXT}",
+        "name": f"{label} {escaped}",
         "legendgroup": f"opt{k}",
         "showlegend": False,
         "marker": {"symbol": "arrow", "size": 20, "angle": angle, "color": color_for(k), "line": {"width": 1.5}},
         "cliponaxis": False,
         "unselected": {"marker": {"opacity": 1}},
-        "hovertemplate": f"<b>{label}</b>: {ESCAPED_TEXT}<br>after step {last_in}, f still falling<extra></extra>",
+        "hovertemplate": f"<b>{label}</b>: {escaped}<br>"
+        + _("after step {step}, f still falling").format(step=last_in)
+        + "<extra></extra>",
         "meta": {"role": "escaped", "index": k},
     }
 
@@ -649,12 +663,14 @@ def _loss_values(scene: Scene, results: Sequence[Result]) -> tuple[list[np.ndarr
     f_star = lowest_minimum(surf)
     log = scene.display.log_loss and f_star is not None
     if not log:
-        title = "f(θ)" if f_star is not None or not scene.display.log_loss else "f(θ)  (linear: no minimum)"
+        linear = f_star is None and scene.display.log_loss
+        title = "f(θ)  (" + _("linear: no minimum") + ")" if linear else "f(θ)"
         return [r.loss for r in results], title, False
     shifted = [r.loss - f_star for r in results] if f_star else [r.loss for r in results]
     title = f"f(θ) − f*   (f* = {f_star:.6g})" if f_star else "f(θ)"
     if any(np.any(y <= LOG_FLOOR) for y in shifted):
-        title += f"<br><span style='font-size:0.8em'>(values ≤ {LOG_FLOOR:g} drawn at {LOG_FLOOR:g})</span>"
+        floor = _("values ≤ {floor} drawn at {floor}").format(floor=f"{LOG_FLOOR:g}")
+        title += f"<br><span style='font-size:0.8em'>({floor})</span>"
     return [np.maximum(y, LOG_FLOOR) for y in shifted], title, True
 
 
@@ -717,8 +733,9 @@ def _in_plot_values(scene: Scene, results: Sequence[Result], ys: Sequence[np.nda
 
 
 def _loss_panel(scene: Scene, results: Sequence[Result], idx: np.ndarray | None, xref: str, yref: str) -> _Panel:
-    ys, _, _ = _loss_values(scene, results)
+    ys = _loss_values(scene, results)[0]
     labels = scene.surfaces.labels()
+    step_word = _("step")
     panel = _Panel()
     for k, (y, label) in enumerate(zip(ys, labels)):
         panel.add(
@@ -734,7 +751,7 @@ def _loss_panel(scene: Scene, results: Sequence[Result], idx: np.ndarray | None,
                 "legendgroup": f"opt{k}",
                 "showlegend": False,
                 "line": {"color": color_for(k), "width": 2},
-                "hovertemplate": f"<b>{label}</b><br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
+                "hovertemplate": f"<b>{label}</b><br>{step_word} %{{x}}<br>%{{y:.4g}}<extra></extra>",
                 "meta": {"role": "loss", "index": k},
             }
         )
@@ -762,11 +779,13 @@ def _loss_panel(scene: Scene, results: Sequence[Result], idx: np.ndarray | None,
                     "y": [float(y[-1])],
                     "xaxis": xref,
                     "yaxis": yref,
-                    "name": f"{label} diverged",
+                    "name": _("{label} diverged").format(label=label),
                     "legendgroup": f"opt{k}",
                     "showlegend": False,
                     "marker": {"symbol": "x", "size": 14, "color": DIVERGED_COLOR, "line": {"width": 1}},
-                    "hovertemplate": f"<b>{label} diverged at step {r.diverged_at}</b><extra></extra>",
+                    "hovertemplate": "<b>"
+                    + _("{label} diverged at step {step}").format(label=label, step=r.diverged_at)
+                    + "</b><extra></extra>",
                     "meta": {"role": "diverged", "index": k},
                 }
             )
@@ -821,7 +840,7 @@ def _animation_controls(display: Display, idx: np.ndarray, x: float, y: float, s
         "minorticklen": 0,
         "tickwidth": 0,
         "font": {"color": "rgba(0,0,0,0)", "size": 1},
-        "currentvalue": {"prefix": "step ", "xanchor": "right", "visible": True},
+        "currentvalue": {"prefix": _("step") + " ", "xanchor": "right", "visible": True},
         "transition": {"duration": 0},
         "steps": [
             {
@@ -937,6 +956,7 @@ def _base_layout(scene: Scene, height: int) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- public builders
 
 
+@speaks_scene
 def trajectory_figure(
     scene: Scene, results: list[Result], *, animate: bool = True, lookahead: bool | None = None
 ) -> go.Figure:
@@ -963,11 +983,12 @@ def trajectory_figure(
     return _assemble([panel], idx, layout, scene.display)
 
 
+@speaks_scene
 def loss_figure(scene: Scene, results: list[Result], *, animate: bool = True) -> go.Figure:
     """Loss per step (log y when `display.log_loss`; f - f* where f* != 0), a moving marker per
     optimizer on the same frames (same names) as `trajectory_figure`."""
     _check(scene, results)
-    _, ytitle, log = _loss_values(scene, results)
+    ytitle, log = _loss_values(scene, results)[1:]
     idx = frame_indices(max(len(r.path) for r in results), scene.display.frames) if animate else None
     panel = _loss_panel(scene, results, idx, "x", "y")
     # The loss figure alone has no path traces: give it one legend entry per optimizer.
@@ -975,9 +996,9 @@ def loss_figure(scene: Scene, results: list[Result], *, animate: bool = True) ->
         if t["meta"]["role"] == "loss":
             t["showlegend"] = True
     layout = _base_layout(scene, 420)
-    layout["title"]["text"] = f"Loss · {scene_title(scene)}"
+    layout["title"]["text"] = _("Loss") + " · " + scene_title(scene)
     layout["meta"]["auto_title"] = layout["title"]["text"]
-    layout["xaxis"] = {"title": {"text": "step"}, "range": [0, scene.surfaces.steps], "zeroline": False}
+    layout["xaxis"] = {"title": {"text": _("step")}, "range": [0, scene.surfaces.steps], "zeroline": False}
     layout["yaxis"] = _value_axis(_in_plot_values(scene, results, _loss_values(scene, results)[0]), log, ytitle)
     if idx is not None:
         layout.update(_animation_controls(scene.display, idx, 0.0, -0.18, 0.3))
@@ -985,6 +1006,7 @@ def loss_figure(scene: Scene, results: list[Result], *, animate: bool = True) ->
     return _assemble([panel], idx, layout, scene.display)
 
 
+@speaks_scene
 def scene_figure(
     scene: Scene,
     results: list[Result],
@@ -1002,7 +1024,7 @@ def scene_figure(
         lookahead = scene.display.lookahead
     traj = _traj_panel(scene, results, idx, "x", "y", lookahead=lookahead)
     loss = _loss_panel(scene, results, idx, "x2", "y2")
-    _, ytitle, log = _loss_values(scene, results)
+    ytitle, log = _loss_values(scene, results)[1:]
     layout = _base_layout(scene, height)
     # The contour plot keeps x and y on one scale: give it about the width its height allows on a
     # 1 200 px wide page, the loss plot the rest.
@@ -1013,7 +1035,7 @@ def scene_figure(
     layout["xaxis2"] = {
         "domain": [split + 0.09, 1.0],
         "anchor": "y2",
-        "title": {"text": "step"},
+        "title": {"text": _("step")},
         "range": [0, scene.surfaces.steps],
         "zeroline": False,
     }
@@ -1033,6 +1055,7 @@ def _cell_top(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, px: np.ndarray, py:
     return np.maximum.reduce([z[j, i], z[j, i + 1], z[j + 1, i], z[j + 1, i + 1]])
 
 
+@speaks_scene
 def surface3d_figure(scene: Scene, results: list[Result]) -> go.Figure:
     """The surface in 3D with the paths lifted onto it.
 
@@ -1068,7 +1091,7 @@ def surface3d_figure(scene: Scene, results: list[Result]) -> go.Figure:
             "hoverinfo": "skip",
             "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}},
             "meta": {"role": "surface3d"},
-            "name": surf.title,
+            "name": _(surf.title),
         }
     ]
     (x0, x1), (y0, y1) = surf.bounds
@@ -1092,8 +1115,9 @@ def surface3d_figure(scene: Scene, results: list[Result]) -> go.Figure:
             }
         )
     zmin, zmax = float(np.min(zt)), float(np.max(zt))
+    title3d = _("{surface} in 3D").format(surface=_(surf.title))
     layout = {
-        "title": {"text": f"{surf.title} in 3D", "x": 0.0, "xanchor": "left", "pad": {"l": 12}},
+        "title": {"text": title3d, "x": 0.0, "xanchor": "left", "pad": {"l": 12}},
         "height": 640,
         "scene": {
             "xaxis": {"title": {"text": "x"}, "range": [x0, x1], "exponentformat": "none"},
@@ -1111,7 +1135,7 @@ def surface3d_figure(scene: Scene, results: list[Result]) -> go.Figure:
             "camera": {"eye": {"x": -0.8, "y": -1.65, "z": 1.8}},  # from high up: valleys are trenches
         },
         "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
-        "meta": {"optviz": "figure", "auto_title": f"{surf.title} in 3D", "bottom": 10},
+        "meta": {"optviz": "figure", "auto_title": title3d, "bottom": 10},
         "uirevision": scene.surfaces.surface,
     }
     fig = go.Figure({"data": data, "layout": layout}, _validate=False)
@@ -1122,6 +1146,7 @@ def _line_figure(
     scene: Scene, title: str, ytitle: str, series: list[tuple[int, str, np.ndarray, dict[str, Any]]], note: str = ""
 ) -> go.Figure:
     data = []
+    step_word = _("step")
     for k, name, y, line in series:
         data.append(
             {
@@ -1133,14 +1158,14 @@ def _line_figure(
                 "name": name,
                 "legendgroup": f"opt{k}",
                 "line": {"color": color_for(k), "width": 2, **{a: b for a, b in line.items() if a != "x0"}},
-                "hovertemplate": f"<b>{name}</b><br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
+                "hovertemplate": f"<b>{name}</b><br>{step_word} %{{x}}<br>%{{y:.4g}}<extra></extra>",
                 "meta": {"role": "line", "index": k},
             }
         )
     layout = {
         "title": {"text": title, "x": 0.0, "xanchor": "left", "pad": {"l": 12}},
         "height": 380,
-        "xaxis": {"title": {"text": "step"}, "range": [0, scene.surfaces.steps], "zeroline": False},
+        "xaxis": {"title": {"text": step_word}, "range": [0, scene.surfaces.steps], "zeroline": False},
         "yaxis": _value_axis([y for _, _, y, _ in series], True, ytitle),
         "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
         "hovermode": "closest",
@@ -1164,6 +1189,7 @@ def _line_figure(
     return apply_display(fig, scene.display)
 
 
+@speaks_scene
 def lr_figure(scene: Scene, results: list[Result]) -> go.Figure:
     """The learning rate of every step (the optimizer's lr times the schedule's factor, C17).
 
@@ -1176,13 +1202,15 @@ def lr_figure(scene: Scene, results: list[Result]) -> go.Figure:
         if r.lr.size == 0 or not np.all(np.isfinite(r.lr)):
             skipped.append(label)
             continue
-        name = label + (" (perturbation σ)" if r.optimizer == "random_local_search" else "")
+        name = label + (" (" + _("perturbation σ") + ")" if r.optimizer == "random_local_search" else "")
         series.append((k, name, r.lr, {}))
-    note = f"no step size: {', '.join(skipped)}" if skipped else ""
+    note = _("no step size: {runs}").format(runs=", ".join(skipped)) if skipped else ""
     sched = scene.surfaces.schedule.name
-    return _line_figure(scene, f"Learning rate per step · {sched} schedule", "learning rate ηₜ", series, note)
+    title = _("Learning rate per step · {schedule} schedule").format(schedule=_(SCHEDULE_TITLES.get(sched, sched)))
+    return _line_figure(scene, title, _("learning rate") + " ηₜ", series, note)
 
 
+@speaks_scene
 def effective_lr_figure(scene: Scene, results: list[Result]) -> go.Figure:
     """Per-coordinate effective step |theta_{t+1,i} - theta_{t,i}| / |g_{t,i}| over the steps (C6).
 
@@ -1204,12 +1232,12 @@ def effective_lr_figure(scene: Scene, results: list[Result]) -> go.Figure:
         ratio[ratio <= 0] = np.nan  # a zero step (log axis) carries no information here
         series.append((k, f"{label} · x", ratio[:, 0], {"x0": 1}))
         series.append((k, f"{label} · y", ratio[:, 1], {"x0": 1, "dash": "dot"}))
-    note = f"no gradient: {', '.join(skipped)}" if skipped else ""
-    return _line_figure(
-        scene, "Effective step per coordinate  |Δθᵢ| / |gᵢ|   (solid: x, dotted: y)", "|Δθᵢ| / |gᵢ|", series, note
-    )
+    note = _("no gradient: {runs}").format(runs=", ".join(skipped)) if skipped else ""
+    title = _("Effective step per coordinate") + "  |Δθᵢ| / |gᵢ|   (" + _("solid: x, dotted: y") + ")"
+    return _line_figure(scene, title, "|Δθᵢ| / |gᵢ|", series, note)
 
 
+@speaks_scene
 def results_table(scene: Scene, results: list[Result]) -> list[dict[str, Any]]:
     """One row per optimizer: label, final loss, distance to the nearest known minimum, the first
     step with f - f* <= CONVERGENCE_TOL (f* the lowest known minimum value), how it ended, steps run.
@@ -1217,6 +1245,8 @@ def results_table(scene: Scene, results: list[Result]) -> list[dict[str, Any]]:
     Missing values (no known minimum, never within tolerance) are None.  A run that diverged has no
     final loss (None: the last finite value before a blow-up says nothing about the optimizer) and
     "diverged at step k"; one that ran off a surface unbounded below says so (`run_outcome`).
+    The keys are data (English, as the code reads them); the texts of "diverged" are in the
+    scene's language.
     """
     _check(scene, results)
     surf = _surface(scene)
@@ -1243,9 +1273,9 @@ def results_table(scene: Scene, results: list[Result]) -> list[dict[str, Any]]:
                 "distance to nearest minimum": dist,
                 "nearest minimum": nearest,
                 f"first step with f − f* ≤ {CONVERGENCE_TOL:g}": first,
-                "diverged": f"diverged at step {r.diverged_at}"
+                "diverged": _("diverged at step {step}").format(step=r.diverged_at)
                 if kind == "diverged"
-                else ESCAPED_TEXT
+                else _(ESCAPED_TEXT)
                 if kind == "escaped"
                 else "",
                 "steps run": r.steps_done,

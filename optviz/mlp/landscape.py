@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optviz._jit import jit
+from optviz.i18n import N_
 from optviz.mlp.data import check_data
 from optviz.mlp.model import Net, _evaluate, _penalty, _workspace
 from optviz.mlp.train import MLPResult
@@ -286,7 +287,7 @@ def loss_slice(
         c = r.params[0].copy()
         d = r.final - c
         alphas = np.linspace(-0.5, 1.5, res)
-        marks = {"init": 0.0, "final": 1.0}
+        marks = {N_("init"): 0.0, N_("final"): 1.0}  # names marked for the catalog
     else:
         c = _center(runs, center)
         if direction == "pca":
@@ -294,7 +295,7 @@ def loss_slice(
         else:
             d = random_direction(net, c, direction, np.random.default_rng(seed))
         alphas = np.linspace(-sp, sp, res)
-        marks = {"center": 0.0}
+        marks = {N_("center"): 0.0}
     plane = Plane(c, d, np.zeros_like(d), direction)
     Xd, yd = (r.X, r.y) if X is None else (X, y)
     loss = plane_loss(net, Xd, yd, plane, alphas, np.zeros(1), r.options.get("l2", 0.0))[0]

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optviz._jit import jit
+from optviz.i18n import N_
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "gelu")
 SIGMOID, TANH, RELU, LEAKY_RELU, GELU = range(5)
@@ -57,18 +58,18 @@ INITS = (
     "he_normal",
     "he_uniform",
 )
-# How the page, the figures and the docs name them.
+# How the page, the figures and the docs name them (the words marked for the catalog: `_(INIT_TITLES[i])`).
 ACTIVATION_TITLES = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU", "gelu": "GELU"}
 INIT_TITLES = {
-    "zeros": "zeros",
+    "zeros": N_("zeros"),
     "normal_0.01": "N(0, 0.01²)",
     "normal_1": "N(0, 1)",
-    "lecun_normal": "LeCun normal",
-    "lecun_uniform": "LeCun uniform",
-    "xavier_normal": "Xavier normal",
-    "xavier_uniform": "Xavier uniform",
-    "he_normal": "He normal",
-    "he_uniform": "He uniform",
+    "lecun_normal": N_("LeCun normal"),
+    "lecun_uniform": N_("LeCun uniform"),
+    "xavier_normal": N_("Xavier normal"),
+    "xavier_uniform": N_("Xavier uniform"),
+    "he_normal": N_("He normal"),
+    "he_uniform": N_("He uniform"),
 }
 LEAKY_SLOPE = 0.01  # torch.nn.LeakyReLU default
 BN_EPS = 1e-5  # torch.nn.BatchNorm1d defaults

@@ -28,6 +28,7 @@ from optviz.config.mlp import (
     MLPConfig,
     recommended_init,
 )
+from optviz.i18n import N_, _
 from optviz.mlp.data import make_dataset, split, standardize
 from optviz.mlp.landscape import Landscape, Slice1D, landscape, loss_slice
 from optviz.mlp.model import ACTIVATION_TITLES, ACTIVATIONS, INIT_TITLES, LOSSES, ActivationStats, activation_stats
@@ -35,6 +36,14 @@ from optviz.mlp.train import GradientCheck, MLPResult, gradient_check, train
 from optviz.schedules import Schedule
 
 SCHEMES = ("lecun_normal", "lecun_uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
+# The schedule panel's label per schedule (the constant one is compared against a step decay).
+_SCHEDULE_LABELS = {
+    "constant": N_("constant lr"),
+    "step": N_("step schedule"),
+    "exponential": N_("exponential schedule"),
+    "polynomial": N_("polynomial schedule"),
+    "cosine": N_("cosine schedule"),
+}
 
 
 def weight_norms(r: MLPResult) -> np.ndarray:
@@ -170,41 +179,44 @@ def run_specs(s: MLPConfig, n_train: int) -> list[RunSpec]:
     if s.compare == "batch_size":
         k = s.batch_size if s.batch_size is not None and 1 < s.batch_size < n_train else min(16, n_train // 2)
         return [
-            one(f"full batch ({n_train})", batch_size=None),
-            one(f"mini-batch {k}", batch_size=k),
-            one("batch size 1", batch_size=1),
+            one(_("full batch ({n})").format(n=n_train), batch_size=None),
+            one(_("mini-batch {k}").format(k=k), batch_size=k),
+            one(_("batch size 1"), batch_size=1),
         ]
     if s.compare == "init":
         inits = ["zeros", "normal_0.01", "normal_1", recommended_init(s.activation)]
         inits += [s.init] if s.init not in inits else []
-        return [one(INIT_TITLES[i], init=i) for i in inits]
+        return [one(_(INIT_TITLES[i]), init=i) for i in inits]
     if s.compare == "schemes":
-        return [one(INIT_TITLES[i], init=i) for i in SCHEMES]
+        return [one(_(INIT_TITLES[i]), init=i) for i in SCHEMES]
     if s.compare == "standardize":
-        return [one("raw inputs", standardize=False), one("standardised inputs", standardize=True)]
+        return [one(_("raw inputs"), standardize=False), one(_("standardised inputs"), standardize=True)]
     if s.compare == "gradients":
         return [
-            one(f"sigmoid, {INIT_TITLES[s.init]}: vanishing", activation="sigmoid"),
-            one("ReLU, He normal: level", activation="relu", init="he_normal"),
-            one("ReLU, N(0, 1): exploding", activation="relu", init="normal_1"),
+            one(_("sigmoid, {init}: vanishing").format(init=_(INIT_TITLES[s.init])), activation="sigmoid"),
+            one(_("ReLU, {init}: level").format(init=_(INIT_TITLES["he_normal"])), activation="relu", init="he_normal"),
+            one(_("ReLU, {init}: exploding").format(init=INIT_TITLES["normal_1"]), activation="relu", init="normal_1"),
         ]
     if s.compare == "activation":
         return [one(ACTIVATION_TITLES[a], activation=a) for a in ACTIVATIONS]
     if s.compare == "loss":
-        return [one(LOSS_TITLES[x], loss=x) for x in LOSSES]
+        return [one(_(LOSS_TITLES[x]), loss=x) for x in LOSSES]
     if s.compare == "batch_norm":
-        return [one("without batch norm", batch_norm=False), one("with batch norm", batch_norm=True)]
+        return [one(_("without batch norm"), batch_norm=False), one(_("with batch norm"), batch_norm=True)]
     if s.compare == "dropout":
         p = s.dropout or 0.5
-        return [one("no dropout", dropout=0.0), one(f"dropout {p:g}", dropout=p)]
+        return [one(_("no dropout"), dropout=0.0), one(_("dropout {p}").format(p=f"{p:g}"), dropout=p)]
     if s.compare == "clip":
         c = s.clip_norm or 1.0
-        return [one("no clipping", clip_norm=None), one(f"clip norm {c:g}", clip_norm=c)]
+        return [one(_("no clipping"), clip_norm=None), one(_("clip norm {c}").format(c=f"{c:g}"), clip_norm=c)]
     if s.compare == "schedule":
         sched = s.schedule
         if sched.name == "constant":
             sched = Schedule(name="step", boundaries=(max(s.steps // 3, 1), max(2 * s.steps // 3, 2)))
-        return [one("constant lr", schedule=Schedule()), one(f"{sched.name} schedule", schedule=sched)]
+        return [
+            one(_("constant lr"), schedule=Schedule()),
+            one(_(_SCHEDULE_LABELS[sched.name]), schedule=sched),
+        ]
     # l2: no penalty / L2 penalty in the loss / (Adam family) AdamW's decoupled weight decay, each
     # with its own λ: at one shared λ = 0.01 AdamW shrinks θ by lr·λ = 1e-4 per step and cannot be
     # told from no decay, while the same λ as an L2 penalty already regularises.
@@ -215,14 +227,15 @@ def run_specs(s: MLPConfig, n_train: int) -> list[RunSpec]:
         hps["weight_decay"] = 0.0
     plain = tuple(hps.items())
     runs = [
-        RunSpec("no penalty", o.name, plain, (("l2", 0.0),)),
-        RunSpec(f"L2 penalty λ = {lam:g}", o.name, plain, (("l2", lam),)),
+        RunSpec(_("no penalty"), o.name, plain, (("l2", 0.0),)),
+        RunSpec(_("L2 penalty λ = {lam}").format(lam=f"{lam:g}"), o.name, plain, (("l2", lam),)),
     ]
     if o.name in ("adam", "adamw"):
         decoupled = OptimizerSpec(
             "adamw", (*((k, v) for k, v in hps.items() if k != "weight_decay"), ("weight_decay", wd))
         )
-        runs.append(RunSpec(f"AdamW, weight decay λ = {wd:g}", "adamw", decoupled.hyperparams, (("l2", 0.0),)))
+        label = _("AdamW, weight decay λ = {wd}").format(wd=f"{wd:g}")
+        runs.append(RunSpec(label, "adamw", decoupled.hyperparams, (("l2", 0.0),)))
     return runs
 
 
@@ -314,16 +327,15 @@ def _plane_runs(run: MLPRun) -> tuple[list[MLPResult], str]:
     """The runs that share one landscape: same network and penalty as the first usable one."""
     usable = [r for r in run.results if r.diverged_at is None and r.params.shape[0] > 1]
     if not usable:
-        return [], "every run diverged: there is no landscape to draw"
+        return [], _("every run diverged: there is no landscape to draw")
     ref = usable[0]
     same = [r for r in usable if r.net == ref.net and r.options.get("l2") == ref.options.get("l2")]
     left = [r.label for r in run.results if r not in same]
     note = ""
     if left:
-        note = (
-            f"Left out of the plane: {', '.join(left)} "
-            "(a plane needs one network and one loss; diverged runs have no final point)."
-        )
+        note = _(
+            "Left out of the plane: {runs} (a plane needs one network and one loss; diverged runs have no final point)."
+        ).format(runs=", ".join(left))
     return same, note
 
 
@@ -394,8 +406,9 @@ def parts_for(figures: Iterable[str]) -> tuple[str, ...]:
 def run_mlp_scene(scene: Scene, parts: Iterable[str] | None = None) -> MLPRun:
     """Train the scene's runs and compute the extras `parts` (default: what `figure` needs).
 
-    A pure function of the scene's MLP settings: the display and the surfaces fields do not
-    enter it.  Raises ValueError (readable) for settings that cannot train.
+    A pure function of the scene's MLP settings and the current language (`optviz.i18n`: the panels'
+    labels and the notes are text): the display and the surfaces fields do not enter it.  Raises
+    ValueError (readable) for settings that cannot train.
     """
     s = scene.mlp
     run = train_runs(s)
@@ -403,5 +416,9 @@ def run_mlp_scene(scene: Scene, parts: Iterable[str] | None = None) -> MLPRun:
 
 
 def compute_key(scene: Scene) -> str:
-    """A JSON key of what `run_mlp_scene` depends on (cache key): the MLP settings, figure aside."""
+    """A JSON key of the settings `run_mlp_scene` depends on (cache key): the MLP settings, figure aside.
+
+    The run's labels and notes are also in the current language: a cache keyed by this must take the
+    language too (`optviz.i18n.current_lang()` or the scene's display.lang) as a second key.
+    """
     return json.dumps(replace(scene.mlp, figure="boundary").to_dict(), sort_keys=True)

@@ -13,7 +13,7 @@ written per optimizer.  Each widget's value lives under its key in the session (
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -21,16 +21,58 @@ import streamlit as st
 
 from optviz import figures
 from optviz.config import THEMES, Display, OptimizerSpec
-from optviz.i18n import LANG_NAMES, LANGS, _
+from optviz.i18n import LANG_NAMES, LANGS, N_, _, use_lang
 from optviz.optimizers import OPTIMIZERS, HParam
-from optviz.schedules import SCHEDULE_LATEX, SCHEDULE_NAMES, SCHEDULE_PARAMS, Schedule
+from optviz.schedules import SCHEDULE_LATEX, SCHEDULE_NAMES, SCHEDULE_PARAMS, SCHEDULE_TITLES, Schedule
 from optviz.ui.state import SCENES_DIR, default, fmt, hp_key, on_demo, on_view, options, seed_slot, show_error, ss
 from surfaces import Param
 
 # Value grids: log-spaced (1, 2, 3, 5 per decade) and decay coefficients near 1.
 _MANTISSAS = (1.0, 2.0, 3.0, 5.0)
 DECAYS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99999)
-VIEW_TITLES = {"surfaces": "Surfaces", "mlp": "MLP"}
+VIEW_TITLES = {"surfaces": N_("Surfaces"), "mlp": "MLP"}
+THEME_TITLES = {"light": N_("light"), "dark": N_("dark"), "print": N_("print")}
+# The hyperparameters' labels (their torch.optim argument names, words spaced), shown with their symbol
+HP_LABELS = {
+    "adam": N_("adam"),
+    "adamw_lr": N_("adamw lr"),
+    "alpha": N_("alpha"),
+    "beta1": N_("beta1"),
+    "beta2": N_("beta2"),
+    "beta2_decay": N_("beta2 decay"),
+    "bias_correction": N_("bias correction"),
+    "centered": N_("centered"),
+    "d": "d",
+    "eps": N_("eps"),
+    "eps2": N_("eps2"),
+    "eta_minus": N_("eta minus"),
+    "eta_plus": N_("eta plus"),
+    "history_size": N_("history size"),
+    "line_search": N_("line search"),
+    "lr": N_("lr"),
+    "lr_decay": N_("lr decay"),
+    "match_rms_adamw": N_("match rms adamw"),
+    "momentum": N_("momentum"),
+    "momentum_decay": N_("momentum decay"),
+    "nesterov": N_("nesterov"),
+    "ns_steps": N_("ns steps"),
+    "r": "r",
+    "rho": N_("rho"),
+    "seed": N_("seed"),
+    "step": N_("step size"),
+    "step_max": N_("step max"),
+    "step_min": N_("step min"),
+    "tolerance_change": N_("tolerance change"),
+    "tolerance_grad": N_("tolerance grad"),
+    "weight_decay": N_("weight decay"),
+    "weight_lr_power": N_("weight lr power"),
+}
+
+
+def hp_label(p: HParam) -> str:
+    """A hyperparameter's label in the current language, with its symbol."""
+    name = _(HP_LABELS.get(p.name, p.name.replace("_", " ")))
+    return name + (f"  ${p.symbol}$" if p.symbol else "")
 
 
 def log_grid(lo: float, hi: float) -> list[float]:
@@ -85,17 +127,18 @@ def number_widget(label: str, key: str, p: HParam | Param, *, resolution: int = 
     kw: passed to the widget (on_change, args)."""
     kind = slider_kind(p)
     default(key, bool(p.default) if kind == "bool" else int(p.default) if kind == "int" else float(p.default))
+    kw["help"] = _(p.help) or None  # the registry's help, marked there
     if kind == "bool":
-        return float(st.checkbox(label, key=key, help=p.help, **kw))
+        return float(st.checkbox(label, key=key, **kw))
     if kind == "int":
-        return float(st.number_input(label, int(p.min), int(p.max), key=key, step=1, help=p.help, **kw))
+        return float(st.number_input(label, int(p.min), int(p.max), key=key, step=1, **kw))
     if kind == "log":
-        return float(select_slider(label, key, log_grid(p.min, p.max), float(p.default), help=p.help, **kw))
+        return float(select_slider(label, key, log_grid(p.min, p.max), float(p.default), **kw))
     if kind == "decay":
         grid = [d for d in DECAYS if p.min <= d <= p.max]
-        return float(select_slider(label, key, grid, p.default, help=p.help, **kw))
+        return float(select_slider(label, key, grid, p.default, **kw))
     step = (p.max - p.min) / resolution
-    return float(st.slider(label, float(p.min), float(p.max), key=key, step=step, help=p.help, **kw))
+    return float(st.slider(label, float(p.min), float(p.max), key=key, step=step, **kw))
 
 
 # ----------------------------------------------------------------------------- the optimizer slots
@@ -144,36 +187,35 @@ def optimizer_slots(
     specs = []
     for i, uid in enumerate(slots):
         idle = only_first and i > 0
-        title = OPTIMIZERS[ss[f"{prefix}o{uid}_name"]].title
-        with st.expander(f"{i + 1} · {title}" + ("  · idle" if idle else ""), key=f"{prefix}o{uid}_open"):
+        title = _(OPTIMIZERS[ss[f"{prefix}o{uid}_name"]].title)
+        with st.expander(f"{i + 1} · {title}" + ("  · " + _("idle") if idle else ""), key=f"{prefix}o{uid}_open"):
             if not only_first:
                 _color_bar(i)
             elif idle:
-                st.caption("Only the first optimizer trains while something else is compared.")
+                st.caption(_("Only the first optimizer trains while something else is compared."))
             c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
             name = c1.selectbox(
-                "optimizer", names, key=f"{prefix}o{uid}_name", format_func=lambda n: OPTIMIZERS[n].title
+                _("optimizer"), names, key=f"{prefix}o{uid}_name", format_func=lambda n: _(OPTIMIZERS[n].title)
             )
             c2.button(
                 ":material/delete:",
                 key=f"{prefix}o{uid}_remove",
                 on_click=_on_remove,
                 args=(prefix, uid),
-                help="remove this optimizer",
+                help=_("remove this optimizer"),
                 disabled=len(slots) <= 1,
             )
             opt = OPTIMIZERS[name]
-            st.caption(f"{opt.note}  \n*as* `{opt.follows}`")
+            st.caption(_(opt.note) + "  \n" + _("*as* `{reference}`").format(reference=_(opt.follows)))
             hps = {}
             for p in opt.hparams:
-                label = p.name.replace("_", " ") + (f"  ${p.symbol}$" if p.symbol else "")
-                hps[p.name] = number_widget(label, hp_key(prefix, uid, name, p.name), p)
+                hps[p.name] = number_widget(hp_label(p), hp_key(prefix, uid, name, p.name), p)
         specs.append(OptimizerSpec(name, tuple(hps.items())))
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     default(f"{prefix}add_choice", "adam")
-    c1.selectbox("add an optimizer", names, key=f"{prefix}add_choice", format_func=lambda n: OPTIMIZERS[n].title)
+    c1.selectbox(_("add an optimizer"), names, key=f"{prefix}add_choice", format_func=lambda n: _(OPTIMIZERS[n].title))
     c2.button(
-        "Add",
+        _("Add"),
         key=f"{prefix}add_btn",
         on_click=_on_add,
         args=(prefix, max_slots, suggest),
@@ -189,7 +231,9 @@ def _parse_list(text: str, what: str, conv: Any) -> tuple:
     try:
         return tuple(conv(t) for t in text.replace(";", ",").split(",") if t.strip())
     except ValueError:
-        raise ValueError(f"{what} must be numbers separated by commas, got {text!r}") from None
+        # shown beside the schedule's inputs: in the page's language
+        message = _("{what} must be numbers separated by commas, got {text}")
+        raise ValueError(message.format(what=what, text=repr(text))) from None
 
 
 def schedule_control(prefix: str, max_steps: int, fallback: Schedule) -> Schedule:
@@ -198,7 +242,7 @@ def schedule_control(prefix: str, max_steps: int, fallback: Schedule) -> Schedul
     A schedule that cannot be read (say, decreasing boundaries) shows its error right under the
     widgets, and the run keeps `fallback` (the last valid schedule) so the rest of the page draws.
     """
-    name = st.selectbox("learning-rate schedule", SCHEDULE_NAMES, key=prefix)
+    name = st.selectbox(_("learning-rate schedule"), SCHEDULE_NAMES, key=prefix, format_func=titled(SCHEDULE_TITLES))
     # inline math, not st.latex: KaTeX wraps inline math after a + or =, display math is cut off
     # at the sidebar's edge
     st.markdown(f"${SCHEDULE_LATEX[name]}$")
@@ -207,39 +251,43 @@ def schedule_control(prefix: str, max_steps: int, fallback: Schedule) -> Schedul
     texts: dict[str, str] = {}
     if "boundaries" in params:
         texts["boundaries"] = st.text_input(
-            "boundaries  $b_i$ (steps)", key=f"{prefix}_boundaries", help="e.g. 300, 600"
+            _("boundaries {symbol} (steps)").format(symbol=" $b_i$"),
+            key=f"{prefix}_boundaries",
+            help=_("e.g. 300, 600"),
         )
         texts["values"] = st.text_input(
-            "factors  $c_i$", key=f"{prefix}_values", help="one more than boundaries, e.g. 1, 0.1, 0.01"
+            _("factors") + "  $c_i$", key=f"{prefix}_values", help=_("one more than boundaries, e.g. 1, 0.1, 0.01")
         )
         error_slot = st.empty()  # beside the text that caused it, not under the rest of the schedule
     if "decay_rate" in params:
-        kw["decay_rate"] = st.slider("decay rate  $r$", 0.01, 1.0, key=f"{prefix}_decay_rate", step=0.01)
+        kw["decay_rate"] = st.slider(_("decay rate") + "  $r$", 0.01, 1.0, key=f"{prefix}_decay_rate", step=0.01)
     if "end_factor" in params:
-        kw["end_factor"] = st.slider("end factor  $e$", 0.0, 1.0, key=f"{prefix}_end_factor", step=0.01)
+        kw["end_factor"] = st.slider(_("end factor") + "  $e$", 0.0, 1.0, key=f"{prefix}_end_factor", step=0.01)
     if "power" in params:
-        kw["power"] = st.slider("power  $p$", 0.1, 10.0, key=f"{prefix}_power", step=0.1)
+        kw["power"] = st.slider(_("power") + "  $p$", 0.1, 10.0, key=f"{prefix}_power", step=0.1)
     if "decay_steps" in params:
         ds = st.number_input(
-            "decay steps  $T$",
+            _("decay steps") + "  $T$",
             0,
             max_steps,
             key=f"{prefix}_decay_steps",
             step=10,
-            help="0: automatic (100 for exponential; the whole run after warm-up otherwise)",
+            help=_("0: automatic (100 for exponential; the whole run after warm-up otherwise)"),
         )
         kw["decay_steps"] = int(ds) or None
     if "staircase" in params:
-        kw["staircase"] = st.checkbox("staircase", key=f"{prefix}_staircase")
+        kw["staircase"] = st.checkbox(_("staircase"), key=f"{prefix}_staircase")
     kw["warmup_steps"] = int(
-        st.number_input("warm-up steps", 0, max_steps, key=f"{prefix}_warmup_steps", step=10, help="linear warm-up")
+        st.number_input(
+            _("warm-up steps"), 0, max_steps, key=f"{prefix}_warmup_steps", step=10, help=_("linear warm-up")
+        )
     )
     if "boundaries" not in params:
         error_slot = st.empty()
     try:
         if texts:
-            kw["boundaries"] = _parse_list(texts["boundaries"], "boundaries", lambda s: int(float(s)))
-            kw["values"] = _parse_list(texts["values"], "factors", float)
+            kw["boundaries"] = _parse_list(texts["boundaries"], _("boundaries"), lambda s: int(float(s)))
+            kw["values"] = _parse_list(texts["values"], _("factors"), float)
         return Schedule.coerce(kw)
     except (ValueError, TypeError) as e:
         show_error(e, error_slot)
@@ -253,43 +301,68 @@ def display_control(base: Display, *, full: bool) -> Display:
     """The View section: `base` with the widgets' values.  full: the surfaces' title, 3D and animation too."""
     c1, c2 = st.columns(2)
     kw: dict[str, Any] = {
-        "theme": c1.selectbox("theme", THEMES, key="theme"),
-        "font_size": int(c2.slider("font size", 10, 28, key="font_size")),
+        "theme": c1.selectbox(_("theme"), THEMES, key="theme", format_func=titled(THEME_TITLES)),
+        "font_size": int(c2.slider(_("font size"), 10, 28, key="font_size")),
     }
     if full:
-        kw["show_title"] = bool(st.checkbox("title", key="show_title"))
+        kw["show_title"] = bool(st.checkbox(_("title"), key="show_title"))
         kw["title"] = st.text_input(
-            "title text",
+            _("title text"),
             key="title",
-            placeholder="automatic",
+            placeholder=_("automatic"),
             disabled=not kw["show_title"],
             label_visibility="collapsed",
         )
     c1, c2 = st.columns(2)
-    kw["show_legend"] = bool(c1.checkbox("legend", key="show_legend"))
-    kw["log_loss"] = bool(c2.checkbox("log loss axis", key="log_loss"))
+    kw["show_legend"] = bool(c1.checkbox(_("legend"), key="show_legend"))
+    kw["log_loss"] = bool(c2.checkbox(_("log loss axis"), key="log_loss"))
     if full:
-        kw["show_3d"] = bool(st.toggle("3D view of the surface", key="show_3d"))
+        kw["show_3d"] = bool(st.toggle(_("3D view of the surface"), key="show_3d"))
         default("lookahead", False)
         kw["lookahead"] = bool(
             st.toggle(
-                "Nesterov's look-ahead θ + μv",
+                _("Nesterov's look-ahead {formula}").format(formula="θ + μv"),
                 key="lookahead",
-                help="draw Nesterov's textbook iterate θₜ (dotted) and, while playing, its look-ahead step μvₜ",
+                help=_("draw Nesterov's textbook iterate θₜ (dotted) and, while playing, its look-ahead step μvₜ"),
             )
         )
         c1, c2 = st.columns(2)
         kw["frames"] = int(
-            c1.slider("frames", 10, 300, key="frames", help="animation frames (the final picture is exact)")
+            c1.slider(_("frames"), 10, 300, key="frames", help=_("animation frames (the final picture is exact)"))
         )
-        kw["fps"] = int(c2.slider("frames / s", 2, 60, key="fps"))
+        kw["fps"] = int(c2.slider(_("frames / s"), 2, 60, key="fps"))
     kw["lang"], kw["presentation"] = ss.get("lang", base.lang), bool(ss.get("presentation", base.presentation))
     return replace(base, **kw, aspect=ss.get("_aspect", base.aspect))
 
 
-def titled(titles: dict[str, str]) -> Any:
-    """A format_func showing titles[v] (a value without a title shows as itself)."""
-    return lambda v: titles.get(v, v)
+def titled(titles: Mapping[str, str], *, translate: bool = True) -> Any:
+    """A format_func showing titles[v] in the current language (a value without a title shows as
+    itself).  translate=False: the titles as they are (the languages' own names)."""
+    if not translate:
+        return lambda v: titles.get(v, v)
+    return lambda v: _(titles[v]) if v in titles else v
+
+
+def tab_name(names: Sequence[str], label: Any) -> str | None:
+    """The name (English, a msgid) of the tab whose label in either language is `label`, or None."""
+    if label in names:
+        return label
+    for lang in LANGS:
+        with use_lang(lang):
+            for name in names:
+                if _(name) == label:
+                    return name
+    return None
+
+
+def tabs(names: Sequence[str], key: str, **kw: Any) -> Sequence[Any]:
+    """st.tabs labelled in the current language.  Streamlit keeps the open tab's label under `key`:
+    a label of the other language (the language just switched, or a name a callback set) becomes
+    this language's, so the same tab stays open."""
+    open_name = tab_name(names, ss.get(key))
+    if open_name is not None and ss.get(key) != _(open_name):
+        ss[key] = _(open_name)
+    return st.tabs([_(n) for n in names], key=key, **kw)
 
 
 def language_control() -> None:
@@ -301,7 +374,7 @@ def language_control() -> None:
         _("Language"),
         list(LANGS),
         key="lang",
-        format_func=titled(dict(LANG_NAMES)),
+        format_func=titled(LANG_NAMES, translate=False),
         required=True,
         label_visibility="collapsed",
         width="stretch",
@@ -319,7 +392,7 @@ def sidebar_top() -> None:
     language_control()
     default("_view", "surfaces")
     st.segmented_control(
-        "view",
+        _("view"),
         list(VIEW_TITLES),
         key="_view",
         format_func=titled(VIEW_TITLES),
@@ -332,11 +405,11 @@ def sidebar_top() -> None:
     if demos:
         default("demo", None)
         st.selectbox(
-            "All shipped scenes (A–Z)",
+            _("All shipped scenes (A–Z)"),
             demos,
             key="demo",
             index=None,
-            placeholder="load a prepared scene…",
+            placeholder=_("load a prepared scene…"),
             format_func=lambda s: s.replace("_", " "),
             on_change=on_demo,
         )

@@ -15,14 +15,21 @@ from typing import Any
 
 import streamlit as st
 
+from optviz.i18n import N_, _
 from surfaces import define_custom
 from surfaces.custom import DEFAULT_BOUNDS, FUNCTIONS, MAX_CHARS
 
 EXAMPLE = "sin(3*x) * cos(2*y) + 0.1*(x**2 + y**2)"
-HELP = (
-    f"f(x, y) with numbers, x, y, pi, e, + - * / ** (or ^) and {', '.join(sorted(set(FUNCTIONS)))}; "
-    f"at most {MAX_CHARS} characters. Gradient and Hessian are derived symbolically."
+_HELP = N_(
+    "f(x, y) with numbers, x, y, pi, e, + - * / ** (or ^) and {functions}; "
+    "at most {n} characters. Gradient and Hessian are derived symbolically."
 )
+_FOUND = {"minima": N_("{n} minima"), "saddles": N_("{n} saddles"), "maxima": N_("{n} maxima")}
+
+
+def help_text() -> str:
+    """The formula input's help, in the current language."""
+    return _(_HELP).format(functions=", ".join(sorted(set(FUNCTIONS))), n=MAX_CHARS)
 
 
 @dataclass(frozen=True)
@@ -51,28 +58,32 @@ def custom_surface_control(
     On a bad formula or bounds it shows `st.error` under the input and returns None: the page then
     keeps drawing its last valid scene.
     """
-    text = st.text_input("f(x, y) =", value=formula, key=f"{key}_formula", max_chars=MAX_CHARS, help=HELP)
+    text = st.text_input("f(x, y) =", value=formula, key=f"{key}_formula", max_chars=MAX_CHARS, help=help_text())
     formula_error = st.empty()
     c1, c2 = st.columns(2)
     (x0, x1), (y0, y1) = bounds
     b = (
         (
-            c1.number_input("x min", value=float(x0), key=f"{key}_x_min", format="%.4g"),
-            c2.number_input("x max", value=float(x1), key=f"{key}_x_max", format="%.4g"),
+            c1.number_input(_("x min"), value=float(x0), key=f"{key}_x_min", format="%.4g"),
+            c2.number_input(_("x max"), value=float(x1), key=f"{key}_x_max", format="%.4g"),
         ),
         (
-            c1.number_input("y min", value=float(y0), key=f"{key}_y_min", format="%.4g"),
-            c2.number_input("y max", value=float(y1), key=f"{key}_y_max", format="%.4g"),
+            c1.number_input(_("y min"), value=float(y0), key=f"{key}_y_min", format="%.4g"),
+            c2.number_input(_("y max"), value=float(y1), key=f"{key}_y_max", format="%.4g"),
         ),
     )
     bounds_error = st.empty()
     try:
-        with st.spinner("deriving the gradient and the Hessian…"):
+        with st.spinner(_("deriving the gradient and the Hessian…")):
             surf = define_custom(text, b)  # cached per formula and bounds in `surfaces.custom`
     except ValueError as e:  # the parser's message names the argument and points at the error
         (bounds_error if str(e).startswith("bounds") else formula_error).error(str(e))
         return None
     st.markdown(f"${surf.latex}$")
-    found = ", ".join(f"{len(getattr(surf, k))} {k}" for k in ("minima", "saddles", "maxima") if getattr(surf, k))
-    st.caption(f"stationary points found: {found}" if found else "no stationary point found inside the bounds")
+    found = ", ".join(_(text).format(n=len(getattr(surf, k))) for k, text in _FOUND.items() if getattr(surf, k))
+    st.caption(
+        _("stationary points found: {found}").format(found=found)
+        if found
+        else _("no stationary point found inside the bounds")
+    )
     return CustomSurfaceInput(text.strip(), surf.bounds, surf.name)

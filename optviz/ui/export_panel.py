@@ -16,6 +16,7 @@ import streamlit as st
 
 from optviz import export
 from optviz.config import ASPECTS, Scene
+from optviz.i18n import _
 from optviz.ui.state import on_scene_upload, ss
 
 
@@ -27,16 +28,17 @@ def _browser() -> export.Browser | None:
 
 def _render_animation(scene: Scene, fmt: str, seconds: float, browser: export.Browser, results: Any) -> None:
     """Render a GIF or MP4 with a frame counter; keep the bytes for the download button."""
-    bar = st.progress(0.0, text=f"rendering {fmt.upper()}…")
+    bar = st.progress(0.0, text=_("rendering {format}…").format(format=fmt.upper()))
+    frame_text = _("rendering {format}: frame {done} of {total}")
 
     def progress(done: int, total: int, label: str) -> None:
-        bar.progress(min(done / max(total, 1), 1.0), text=f"rendering {fmt.upper()}: frame {done} of {total}")
+        bar.progress(min(done / max(total, 1), 1.0), text=frame_text.format(format=fmt.upper(), done=done, total=total))
 
     try:
         data = export.export_bytes(scene, fmt, seconds=seconds, progress=progress, browser=browser, results=results)
     except (export.ExportError, ValueError, OSError) as e:
         bar.empty()
-        st.error(f"The {fmt.upper()} could not be written: {e}")
+        st.error(_("The {format} could not be written: {error}").format(format=fmt.upper(), error=e))
         return
     bar.empty()
     ss["_animation"] = (scene.to_json(), seconds, fmt, data)
@@ -51,8 +53,8 @@ def export_panel(scene: Scene, results: Any) -> None:
     stem = f"optviz_{scene.surfaces.surface if scene.view == 'surfaces' else 'mlp'}"
     browser = _browser()
     with st.sidebar:
-        st.header("Export", divider="gray")
-        st.radio("slide aspect", ASPECTS, key="_aspect", horizontal=True, help="size of exported pictures")
+        st.header(_("Export"), divider="gray")
+        st.radio(_("slide aspect"), ASPECTS, key="_aspect", horizontal=True, help=_("size of exported pictures"))
         if browser is None:
             st.info(export.browser_missing_message(), icon=":material/info:")
         else:
@@ -71,28 +73,31 @@ def export_panel(scene: Scene, results: Any) -> None:
                 width="stretch",
             )
 
-        scale = st.segmented_control("PNG scale", [1, 2, 4], key="export_scale", format_func=lambda v: f"{v}x")
+        scale = st.segmented_control(_("PNG scale"), [1, 2, 4], key="export_scale", format_func=lambda v: f"{v}x")
         for row in (
             (("PNG", "png"), ("SVG", "svg"), ("PDF", "pdf")),
-            (("HTML", "html"), ("CSV", "csv"), ("Scene", "json")),
+            (("HTML", "html"), ("CSV", "csv"), (_("Scene"), "json")),
         ):
             for col, (label, fmt) in zip(st.columns(3), row):
                 with col:
                     download(label, fmt, **({"scale": scale or 2} if fmt == "png" else {}))
-        st.caption("HTML plays offline (plotly.js inside); CSV has one row per optimizer and step.")
+        st.caption(_("HTML plays offline (plotly.js inside); CSV has one row per optimizer and step."))
 
-        seconds = st.slider("animation length (s)", 1.0, 20.0, key="anim_seconds", step=0.5)
+        seconds = st.slider(_("animation length (s)"), 1.0, 20.0, key="anim_seconds", step=0.5)
         st.caption(
-            f"{scene.display.fps} frames per second (set under View): {round(seconds * scene.display.fps)} frames"
+            _("{fps} frames per second (set under View): {frames} frames").format(
+                fps=scene.display.fps, frames=round(seconds * scene.display.fps)
+            )
         )
         for col, fmt in zip(st.columns(2), ("gif", "mp4")):
-            if col.button(f"Render {fmt.upper()}", key=f"render_{fmt}", disabled=browser is None, width="stretch"):
+            label = _("Render {format}").format(format=fmt.upper())
+            if col.button(label, key=f"render_{fmt}", disabled=browser is None, width="stretch"):
                 _render_animation(scene, fmt, seconds, browser, results)
         anim = ss.get("_animation")
         if anim and anim[0] == scene.to_json() and anim[1] == seconds:
             fmt, data = anim[2], anim[3]
             st.download_button(
-                f"Download {fmt.upper()} ({len(data) / 1e6:.1f} MB)",
+                _("Download {format} ({size} MB)").format(format=fmt.upper(), size=f"{len(data) / 1e6:.1f}"),
                 data,
                 file_name=f"{stem}.{fmt}",
                 mime=export.MIME_TYPES[fmt],
@@ -102,12 +107,12 @@ def export_panel(scene: Scene, results: Any) -> None:
                 width="stretch",
             )
 
-        st.markdown("**Share this scene**")
+        st.markdown("**" + _("Share this scene") + "**")
         base = getattr(st.context, "url", "") or ""
         # percent-encoded (spaces, κ, ";"), so the link survives a chat client or an e-mail
         link = base.split("?")[0] + "?" + urlencode(st.query_params.to_dict())
         # A link, not st.code: the code block loads Streamlit's syntax highlighter, ~3 s of the
         # first page load in a software-rendered browser (measured), for one line of text.
-        st.markdown(f"[Link to this scene]({link})")
-        st.caption("Copy the link (right-click it), or the address bar: the address holds the whole scene.")
-        st.file_uploader("Load a scene file", type=["json"], key="scene_upload", on_change=on_scene_upload)
+        st.markdown("[" + _("Link to this scene") + f"]({link})")
+        st.caption(_("Copy the link (right-click it), or the address bar: the address holds the whole scene."))
+        st.file_uploader(_("Load a scene file"), type=["json"], key="scene_upload", on_change=on_scene_upload)

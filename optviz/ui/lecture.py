@@ -13,11 +13,13 @@ loaded, also when the scene came from the other picker or from a link (`_follow`
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import streamlit as st
 
 from optviz.config import Scene
 from optviz.export import concept_number, lecture_scenes, load_scene, share_link
+from optviz.i18n import _, use_lang
 from optviz.ui.state import on_demo, ss
 
 KEY = "lecture"
@@ -25,14 +27,17 @@ KEY = "lecture"
 
 @functools.cache
 def deck() -> tuple[tuple[str, str, Scene], ...]:
-    """(name, label, scene) of every concept scene, in lecture order (the files are read once)."""
-    out = []
-    for name in lecture_scenes():
-        scene = load_scene(name)
-        k = concept_number(name)
-        title = scene.display.title.removeprefix(f"C{k} · ") or name.split("_", 1)[1].replace("_", " ")
-        out.append((name, f"C{k} · {title}", scene))
-    return tuple(out)
+    """(name, label, scene) of every concept scene, in lecture order (the files are read once).
+    The label is the English one; `label` gives it in the current language."""
+    with use_lang("en"):
+        return tuple((n, label(n, scene), scene) for n, scene in ((n, load_scene(n)) for n in lecture_scenes()))
+
+
+def label(name: str, scene: Scene) -> str:
+    """A concept scene's label, C<k> · <title>, in the current language (its title is a message)."""
+    k = concept_number(name)
+    title = _(scene.display.title).removeprefix(f"C{k} · ") or name.split("_", 1)[1].replace("_", " ")
+    return f"C{k} · {title}"
 
 
 def _load(name: str) -> None:
@@ -48,7 +53,7 @@ def _on_pick() -> None:
 
 
 def _on_step(step: int) -> None:
-    names = [n for n, _, _ in deck()]
+    names = [item[0] for item in deck()]
     current = ss.get(KEY)
     i = names.index(current) + step if current in names else (0 if step > 0 else len(names) - 1)
     _load(names[min(max(i, 0), len(names) - 1)])
@@ -61,8 +66,10 @@ def _follow() -> None:
     if base is None or ss.get("_lecture_seen") is base:
         return
     ss["_lecture_seen"] = base
-    for name, _, scene in deck():
-        if scene == base:
+    for name, _label, scene in deck():
+        # loaded in the language and mode the lecturer is in (`on_demo`): those do not tell scenes apart
+        display = replace(base.display, lang=scene.display.lang, presentation=scene.display.presentation)
+        if replace(base, display=display) == scene:
             ss[KEY] = name
             return
 
@@ -81,19 +88,19 @@ def lecture_picker() -> None:
     items = deck()
     if not items:
         return
-    labels = {n: label for n, label, _ in items}
+    labels = {n: label(n, scene) for n, _label, scene in items}
     names = list(labels)
     _follow()
     if ss.get(KEY) not in labels:
         ss[KEY] = None
     st.selectbox(
-        "Lecture",
+        _("Lecture"),
         names,
         key=KEY,
         format_func=labels.__getitem__,
-        placeholder="C1 – C31: a scene per concept…",
+        placeholder=_("C1 – C31: a scene per concept…"),
         on_change=_on_pick,
-        help="the concept scenes in the order of the lecture notes; each loads its settings and its caption",
+        help=_("the concept scenes in the order of the lecture notes; each loads its settings and its caption"),
     )
     current = ss.get(KEY)
     i = names.index(current) if current in names else -1
@@ -101,7 +108,7 @@ def lecture_picker() -> None:
     c1.button(
         ":material/arrow_back:",
         key="lecture_prev",
-        help="previous concept",
+        help=_("previous concept"),
         on_click=_on_step,
         args=(-1,),
         disabled=i == 0,
@@ -110,17 +117,19 @@ def lecture_picker() -> None:
     c2.button(
         ":material/arrow_forward:",
         key="lecture_next",
-        help="next concept",
+        help=_("next concept"),
         on_click=_on_step,
         args=(1,),
         disabled=i == len(names) - 1,
         width="stretch",
     )
     if current is not None:
-        scene = dict((n, s) for n, _, s in items)[current]
+        scene = {item[0]: item[2] for item in items}[current]
+        # in the language spoken now: a Korean lecturer's slides open the Korean page
+        scene = replace(scene, display=replace(scene.display, lang=ss.get("lang", scene.display.lang)))
         c3.markdown(
-            f"[share link]({share_link(scene, _base_url())})",
-            help="the address that opens this scene as shipped (copy it into your slides)",
+            "[" + _("share link") + f"]({share_link(scene, _base_url())})",
+            help=_("the address that opens this scene as shipped (copy it into your slides)"),
         )
 
 

@@ -19,8 +19,10 @@ import streamlit as st
 
 from optviz.config import Display, MLPConfig, Scene
 from optviz.config import mlp as M
+from optviz.config.scene import spoken_caption
 from optviz.figures.live import LivePayload, live_payload_mlp
 from optviz.figures.mlp import describe
+from optviz.i18n import N_, _
 from optviz.mlp.model import ACTIVATION_TITLES, INIT_TITLES, MAX_HIDDEN_LAYERS
 from optviz.runs.mlp import MLPRun, compute_key
 from optviz.ui.controls import (
@@ -30,6 +32,8 @@ from optviz.ui.controls import (
     schedule_control,
     select_slider,
     sidebar_top,
+    tab_name,
+    tabs,
     titled,
 )
 from optviz.ui.export_panel import export_panel
@@ -51,9 +55,9 @@ _WEIGHT_DECAY = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 _CHECK_STEP = (1e-10, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 # Settings of this page that `state.mlp_state` does not seed: seeded here from the applied config.
 _OWN_KEYS = {"mlp_weight_decay": "weight_decay", "mlp_check_step": "check_step"}
-_BATCH_MODES = {"full": "full", "mini": "mini-batch", "one": "1"}
+_BATCH_MODES = {"full": N_("full"), "mini": N_("mini-batch"), "one": "1"}  # "full": the full batch
 PAGE_FRAMES = 40  # decision-boundary frames on the page (~0.3 s, 0.6 MB); exports use display.frames
-_TAGLINE = "a tiny MLP on 2D data, trained by the same optimizers: change any control and it trains again."
+_TAGLINE = N_("a tiny MLP on 2D data, trained by the same optimizers: change any control and it trains again.")
 
 
 # ----------------------------------------------------------------------------- compute (cached)
@@ -64,15 +68,16 @@ def _scene_of(key: str) -> Scene:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _core(key: str) -> MLPRun:
-    """Data and trained runs, cached per MLP settings (`compute_key`: the figure does not enter it)."""
+def _core(key: str, lang: str) -> MLPRun:
+    """Data and trained runs, cached per MLP settings (`compute_key`: the figure does not enter it)
+    and language (the runs' labels and notes are text a person reads)."""
     return MLP.run(_scene_of(key))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _parts(key: str, figures: tuple[str, ...]) -> MLPRun:
+def _parts(key: str, figures: tuple[str, ...], lang: str) -> MLPRun:
     """The run with the extras `figures` need (landscape, slices, activations, gradient check)."""
-    return MLP.with_parts(_core(key), figures)
+    return MLP.with_parts(_core(key, lang), figures)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -81,7 +86,8 @@ def _figure(key: str, display_json: str, name: str, height: int | None = None) -
     display = Display.from_dict(json.loads(display_json))
     if name == "boundary":  # the page animates fewer frames than an export: it loads in a third of the time
         display = replace(display, frames=PAGE_FRAMES)
-    run = _parts(key, M.TABS[M.TAB_OF_FIGURE.get(name, "Data")])  # one entry per tab: its figures share extras
+    # one entry per tab: its figures share extras
+    run = _parts(key, M.TABS[M.TAB_OF_FIGURE.get(name, "Data")], display.lang)
     fig = MLP.figure(replace(_scene_of(key), display=display), run, name)
     if height is not None:
         fig.update_layout(height=height)
@@ -131,7 +137,7 @@ def _on_preset() -> None:
 
 def _on_tab() -> None:
     """Opening a tab makes its first figure the one exported (unless one of its figures already is)."""
-    tab = ss.get("mlp_tab")
+    tab = tab_name(list(M.TABS), ss.get("mlp_tab"))
     if tab in M.TABS and M.TAB_OF_FIGURE.get(ss.get("mlp_figure")) != tab:
         ss["mlp_figure"] = M.TABS[tab][0]
 
@@ -151,44 +157,47 @@ def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
         sidebar_top()
         default("mlp_preset", None)
         st.selectbox(
-            "MLP demonstrations",
+            _("MLP demonstrations"),
             list(M.PRESETS),
             key="mlp_preset",
             index=None,
-            placeholder="show a lecture demonstration…",
+            format_func=_,  # the preset's name (marked in optviz.config.mlp)
+            placeholder=_("show a lecture demonstration…"),
             on_change=_on_preset,
         )
 
-        st.header("Data", divider="gray")
+        st.header(_("Data"), divider="gray")
         c1, c2 = st.columns([3, 2])
         dataset = c1.selectbox(
-            "data set", list(M.DATASET_TITLES), key="mlp_dataset", format_func=titled(M.DATASET_TITLES)
+            _("data set"), list(M.DATASET_TITLES), key="mlp_dataset", format_func=titled(M.DATASET_TITLES)
         )
-        classes = c2.slider("classes", 2, 4, key="mlp_classes", disabled=dataset != "blobs", help="blobs only")
+        classes = c2.slider(_("classes"), 2, 4, key="mlp_classes", disabled=dataset != "blobs", help=_("blobs only"))
         c1, c2 = st.columns(2)
         with c1:
-            n = select_slider("points", "mlp_n", _N, 256)
+            n = select_slider(_("points"), "mlp_n", _N, 256)
         with c2:
-            noise = select_slider("noise σ", "mlp_noise", _NOISE, 0.2)
+            noise = select_slider(_("noise") + " σ", "mlp_noise", _NOISE, 0.2)
         c1, c2 = st.columns([3, 2])
         val_fraction = c1.slider(
-            "validation share",
+            _("validation share"),
             0.0,
             0.5,
             key="mlp_val_fraction",
             step=0.05,
-            help="held out for the validation curve and early stopping (0: none)",
+            help=_("held out for the validation curve and early stopping (0: none)"),
         )
-        data_seed = c2.number_input("data seed", 0, 2**31 - 1, key="mlp_data_seed", step=1)
-        with st.expander("input scale and shift (C24)"):
+        data_seed = c2.number_input(_("data seed"), 0, 2**31 - 1, key="mlp_data_seed", step=1)
+        with st.expander(_("input scale and shift") + " (C24)"):
             c1, c2 = st.columns(2)
-            shift = c1.number_input("shift", -100.0, 100.0, key="mlp_shift", step=1.0, help="added to both inputs")
+            shift = c1.number_input(
+                _("shift"), -100.0, 100.0, key="mlp_shift", step=1.0, help=_("added to both inputs")
+            )
             with c2:
-                scale = select_slider("scale", "mlp_scale", _SCALE, 1.0, help="inputs become x · scale + shift")
+                scale = select_slider(_("scale"), "mlp_scale", _SCALE, 1.0, help=_("inputs become x · scale + shift"))
         standardize = st.toggle(
-            "standardise the inputs",
+            _("standardise the inputs"),
             key="mlp_standardize",
-            help="mean 0 and std 1 per feature, fitted on the training part only",
+            help=_("mean 0 and std 1 per feature, fitted on the training part only"),
         )
         data = {
             "dataset": dataset,
@@ -203,35 +212,36 @@ def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
         }
         groups.append(Group(data, st.empty()))
 
-        st.header("Network", divider="gray")
-        layers = st.slider("hidden layers", 1, MAX_HIDDEN_LAYERS, key="mlp_layers")
+        st.header(_("Network"), divider="gray")
+        layers = st.slider(_("hidden layers"), 1, MAX_HIDDEN_LAYERS, key="mlp_layers")
         hidden = []
         for row in range(0, layers, 3):  # three width sliders a row
             for i, col in zip(range(row, min(layers, row + 3)), st.columns(3)):
                 with col:
-                    hidden.append(int(select_slider(f"width {i + 1}", f"mlp_width_{i}", _WIDTHS, 16)))
+                    width = select_slider(_("width {layer}").format(layer=i + 1), f"mlp_width_{i}", _WIDTHS, 16)
+                    hidden.append(int(width))
         c1, c2 = st.columns(2)
         activation = c1.selectbox(
-            "activation", list(ACTIVATION_TITLES), key="mlp_activation", format_func=titled(ACTIVATION_TITLES)
+            _("activation"), list(ACTIVATION_TITLES), key="mlp_activation", format_func=titled(ACTIVATION_TITLES)
         )
-        init = c2.selectbox("init", list(INIT_TITLES), key="mlp_init", format_func=titled(INIT_TITLES))
-        loss = st.selectbox("loss", list(M.LOSS_TITLES), key="mlp_loss", format_func=titled(M.LOSS_TITLES))
-        with st.expander("dropout, batch norm, L2 (C26, C27, C29)"):
-            dropout = select_slider("dropout rate p", "mlp_dropout", _DROPOUT, 0.0)
-            batch_norm = st.toggle("batch normalisation", key="mlp_batch_norm")
+        init = c2.selectbox(_("init"), list(INIT_TITLES), key="mlp_init", format_func=titled(INIT_TITLES))
+        loss = st.selectbox(_("loss"), list(M.LOSS_TITLES), key="mlp_loss", format_func=titled(M.LOSS_TITLES))
+        with st.expander(_("dropout, batch norm, L2") + " (C26, C27, C29)"):
+            dropout = select_slider(_("dropout rate") + " p", "mlp_dropout", _DROPOUT, 0.0)
+            batch_norm = st.toggle(_("batch normalisation"), key="mlp_batch_norm")
             l2 = select_slider(
-                "L2 penalty λ",
+                _("L2 penalty") + " λ",
                 "mlp_l2",
                 L2_GRID,
                 0.0,
-                help="adds ½λ‖W‖² to the loss; AdamW's decoupled weight decay is its own hyperparameter",
+                help=_("adds ½λ‖W‖² to the loss; AdamW's decoupled weight decay is its own hyperparameter"),
             )
             weight_decay = select_slider(
-                "AdamW weight decay λ (L2 vs AdamW)",
+                _("AdamW weight decay λ (L2 vs AdamW)"),
                 "mlp_weight_decay",
                 _WEIGHT_DECAY,
                 0.1,
-                help="the decoupled decay of the AdamW panel: θ shrinks by lr·λ each step (its own scale, not L2's)",
+                help=_("the decoupled decay of the AdamW panel: θ shrinks by lr·λ each step (its own scale, not L2's)"),
             )
         network = {
             "hidden": tuple(hidden),
@@ -245,33 +255,33 @@ def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
         }
         groups.append(Group(network, st.empty()))
 
-        st.header("Training", divider="gray")
+        st.header(_("Training"), divider="gray")
         mode = st.segmented_control(
-            "batch size",
+            _("batch size"),
             list(_BATCH_MODES),
             key="mlp_batch",
             format_func=titled(_BATCH_MODES),
             required=True,
             width="stretch",
         )
-        k = select_slider("k: points per mini-batch", "mlp_batch_k", _BATCH, 32, disabled=mode != "mini")
+        k = select_slider(_("k: points per mini-batch"), "mlp_batch_k", _BATCH, 32, disabled=mode != "mini")
         c1, c2 = st.columns([3, 2])
         with c1:
-            steps = select_slider("steps", "mlp_steps", _STEPS, 500)
+            steps = select_slider(_("steps"), "mlp_steps", _STEPS, 500)
         seed = c2.number_input(
-            "init seed",
+            _("init seed"),
             0,
             2**31 - 1,
             key="mlp_seed",
             step=1,
-            help="the initial weights (the same for every panel), the batch order and the dropout masks",
+            help=_("the initial weights (the same for every panel), the batch order and the dropout masks"),
         )
         schedule = schedule_control("mlp_sched", M.MAX_MLP_STEPS, good.schedule)
-        with st.expander("gradient clipping, early stopping (C23, C28)"):
-            clip_on = st.checkbox("clip the gradient norm", key="mlp_clip_on")
-            clip = select_slider("max norm", "mlp_clip_norm", log_grid(1e-3, 1e3), 1.0, disabled=not clip_on)
-            es_on = st.checkbox("early stopping on the validation loss", key="mlp_es_on")
-            patience = select_slider("patience (steps)", "mlp_patience", _PATIENCE, 100, disabled=not es_on)
+        with st.expander(_("gradient clipping, early stopping") + " (C23, C28)"):
+            clip_on = st.checkbox(_("clip the gradient norm"), key="mlp_clip_on")
+            clip = select_slider(_("max norm"), "mlp_clip_norm", log_grid(1e-3, 1e3), 1.0, disabled=not clip_on)
+            es_on = st.checkbox(_("early stopping on the validation loss"), key="mlp_es_on")
+            patience = select_slider(_("patience (steps)"), "mlp_patience", _PATIENCE, 100, disabled=not es_on)
         training = {
             "batch_size": None if mode == "full" else 1 if mode == "one" else int(k),
             "steps": int(steps),
@@ -282,23 +292,23 @@ def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
         }
         groups.append(Group(training, st.empty()))
 
-        st.header("Compare", divider="gray")
+        st.header(_("Compare"), divider="gray")
         compare = st.selectbox(
-            "side by side", list(M.COMPARISONS), key="mlp_compare", format_func=lambda c: M.COMPARISONS[c][0]
+            _("side by side"), list(M.COMPARISONS), key="mlp_compare", format_func=lambda c: _(M.COMPARISONS[c][0])
         )
-        st.caption(M.COMPARISONS[compare][1] + ".")
+        st.caption(_(M.COMPARISONS[compare][1]) + ".")
         specs = optimizer_slots("mlp_", M.MLP_OPTIMIZERS, M.MAX_MLP_OPTIMIZERS, only_first=compare != "optimizers")
         groups.append(Group({"compare": compare, "optimizers": tuple(specs)}, st.empty()))
 
-        st.header("View", divider="gray")
+        st.header(_("View"), divider="gray")
         display = display_control(base, full=False)
         figure = st.selectbox(
-            "figure for export",
+            _("figure for export"),
             M.FIGURES,
             key="mlp_figure",
             format_func=titled(M.FIGURE_TITLES),
             on_change=_on_figure,
-            help="the figure the Export buttons below write (opening a tab picks its first one)",
+            help=_("the figure the Export buttons below write (opening a tab picks its first one)"),
         )
         view = {
             "figure": figure,
@@ -314,13 +324,15 @@ def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
 
 
 def _tab_training(scene: Scene, key: str) -> None:
-    run = _core(key)
+    run = _core(key, scene.display.lang)
     _chart(scene, "boundary", height=500)
     st.caption(
-        "Colour: the predicted class; depth of tint: the confidence.  Hollow markers are validation points.  "
-        "▶ plays the training; the slider picks a step, and the grey line on the curves below follows it.  "
-        "Curves: solid training, dotted validation; ★ the lowest validation loss; a dotted vertical line where "
-        "early stopping ended a run; a red ✕ where a run diverged."
+        _(
+            "Colour: the predicted class; depth of tint: the confidence.  Hollow markers are validation points.  "
+            "▶ plays the training; the slider picks a step, and the grey line on the curves below follows it.  "
+            "Curves: solid training, dotted validation; ★ the lowest validation loss; a dotted vertical line where "
+            "early stopping ended a run; a red ✕ where a run diverged."
+        )
     )
     if run.lr_varies:
         _chart(scene, "lr")
@@ -330,24 +342,28 @@ def _tab_training(scene: Scene, key: str) -> None:
 def _tab_landscape(scene: Scene, key: str) -> None:
     c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
     c1.selectbox(
-        "plane directions",
+        _("plane directions"),
         list(M.DIRECTION_TITLES),
         key="mlp_directions",
         format_func=titled(M.DIRECTION_TITLES),
-        help="PCA: the plane that holds most of the paths; random and filter-normalised (Li et al. 2018) "
-        "directions: a plane through the final point that the paths mostly leave",
+        help=_(
+            "PCA: the plane that holds most of the paths; random and filter-normalised (Li et al. 2018) "
+            "directions: a plane through the final point that the paths mostly leave"
+        ),
     )
-    with st.spinner("Evaluating the loss on the plane…"):
-        run = _parts(key, M.TABS["Landscape"])
+    with st.spinner(_("Evaluating the loss on the plane…")):
+        run = _parts(key, M.TABS["Landscape"], scene.display.lang)
     if run.notes.get("landscape"):
-        c2.caption(run.notes["landscape"])
+        c2.caption(_(run.notes["landscape"]))
     if run.landscape is None:
-        st.info("No landscape to draw: every run diverged.", icon=":material/info:")
+        st.info(_("No landscape to draw: every run diverged."), icon=":material/info:")
         return
     _chart(scene, "landscape")
     st.caption(
-        "L(θ_c + a·d₁ + b·d₂) around the first run's final point θ_c; each path is projected onto the plane "
-        "(exact for PCA planes up to the variance they hold).  Circle: start, star: end."
+        _(
+            "L(θ_c + a·d₁ + b·d₂) around the first run's final point θ_c; each path is projected onto the plane "
+            "(exact for PCA planes up to the variance they hold).  Circle: start, star: end."
+        )
     )
     c1, c2 = st.columns(2)
     with c1:
@@ -357,54 +373,63 @@ def _tab_landscape(scene: Scene, key: str) -> None:
 
 
 def _tab_init(scene: Scene, key: str) -> None:
-    st.radio("probe", list(M.PROBE_TITLES), key="mlp_probe", format_func=titled(M.PROBE_TITLES), horizontal=True)
-    run = _parts(key, M.TABS["Initialisation"])
+    st.radio(_("probe"), list(M.PROBE_TITLES), key="mlp_probe", format_func=titled(M.PROBE_TITLES), horizontal=True)
+    run = _parts(key, M.TABS["Initialisation"], scene.display.lang)
     _chart(scene, "activations")
     _chart(scene, "units")
-    flat = ", ".join(f"{INIT_TITLES[a.init]} {float(a.flat.mean()):.0%}" for a in run.activations or ())
+    flat = ", ".join(f"{_(INIT_TITLES[a.init])} {float(a.flat.mean()):.0%}" for a in run.activations or ())
     st.caption(
-        "Each row: one init scheme, each column: one hidden layer, at initialisation (no training).  "
-        f"Share of units in a flat part of the activation (no gradient passes): {flat}."
+        _(
+            "Each row: one init scheme, each column: one hidden layer, at initialisation (no training).  "
+            "Share of units in a flat part of the activation (no gradient passes): {shares}."
+        ).format(shares=flat)
     )
 
 
 def _tab_gradients(scene: Scene, key: str) -> None:
     _chart(scene, "gradients")
     s = scene.mlp
-    clip = f"  Clipping rescales the whole gradient to norm ≤ {s.clip_norm:g} after this." if s.clip_norm else ""
-    st.caption(f"‖∂L/∂W‖ of each layer's weights on each step's batch, before clipping.{clip}")
+    clip = ""
+    if s.clip_norm:
+        clip = "  " + _("Clipping rescales the whole gradient to norm ≤ {norm} after this.").format(
+            norm=f"{s.clip_norm:g}"
+        )
+    st.caption(_("‖∂L/∂W‖ of each layer's weights on each step's batch, before clipping.") + clip)
     _chart(scene, "activation_functions")
-    check = _parts(key, M.TABS["Gradients"]).gradient_check
-    st.subheader("Gradient check", divider="gray")
+    check = _parts(key, M.TABS["Gradients"], scene.display.lang).gradient_check
+    st.subheader(_("Gradient check"), divider="gray")
     select_slider(
-        "finite-difference step h",
+        _("finite-difference step h"),
         "mlp_check_step",
         _CHECK_STEP,
         1e-5,
-        help="1e-5 passes; a far too small h drowns in rounding, a far too large one in truncation (C14)",
+        help=_("1e-5 passes; a far too small h drowns in rounding, a far too large one in truncation (C14)"),
     )
     c1, c2 = st.columns([2, 3])
     with c1:
-        st.metric("relative error ‖a − n‖ / max(‖a‖, ‖n‖)", f"{check.rel_error:.1e}")
-        st.metric("worst single parameter", f"{check.max_rel_error:.1e}")
+        st.metric(_("relative error") + " ‖a − n‖ / max(‖a‖, ‖n‖)", f"{check.rel_error:.1e}")
+        st.metric(_("worst single parameter"), f"{check.max_rel_error:.1e}")
         if check.rel_error < 1e-6:
-            st.success("Backprop agrees with the finite differences.", icon=":material/check_circle:")
+            st.success(_("Backprop agrees with the finite differences."), icon=":material/check_circle:")
         else:
-            st.warning("Larger than 1e-6: a wrong gradient, or a ReLU kink inside ±h.", icon=":material/warning:")
+            st.warning(_("Larger than 1e-6: a wrong gradient, or a ReLU kink inside ±h."), icon=":material/warning:")
+        layer, error = _("layer"), _("relative error")
         st.dataframe(
-            [{"layer": f"{i + 1}", "relative error": f"{e:.1e}"} for i, e in enumerate(check.layer_rel_error)],
+            [{layer: f"{i + 1}", error: f"{e:.1e}"} for i, e in enumerate(check.layer_rel_error)],
             hide_index=True,
         )
         st.caption(
-            f"At the initial weights, full training set; central differences with h = {check.step:g}.  "
-            "Below 1e-7 the backprop is right (CS231n)."
+            _(
+                "At the initial weights, full training set; central differences with h = {h}.  "
+                "Below 1e-7 the backprop is right (CS231n)."
+            ).format(h=f"{check.step:g}")
         )
     with c2:
         _chart(scene, "gradient_check")
 
 
 def _tab_data(scene: Scene, key: str) -> None:
-    data = _core(key).data
+    data = _core(key, scene.display.lang).data
     standardized = scene.mlp.standardize
     c1, c2 = st.columns(2)
     with c1:
@@ -413,8 +438,12 @@ def _tab_data(scene: Scene, key: str) -> None:
         if standardized:
             _chart(scene, "data_raw")
             st.caption(
-                f"Training mean ({data.mean[0]:.3g}, {data.mean[1]:.3g}) and std ({data.std[0]:.3g}, "
-                f"{data.std[1]:.3g}), subtracted and divided; the validation points use the same numbers."
+                _(
+                    "Training mean {mean} and std {std}, subtracted and divided; the validation points use the "
+                    "same numbers."
+                ).format(
+                    mean=f"({data.mean[0]:.3g}, {data.mean[1]:.3g})", std=f"({data.std[0]:.3g}, {data.std[1]:.3g})"
+                )
             )
         else:
             _chart(scene, "one_hot")
@@ -422,17 +451,19 @@ def _tab_data(scene: Scene, key: str) -> None:
         _chart(scene, "one_hot")
     n_val = 0 if data.X_val is None else len(data.X_val)
     st.caption(
-        f"{len(data.X)} training points (filled) and {n_val} validation points (hollow).  "
-        "Each class label becomes a one-hot vector: the target the softmax output is fitted to."
+        _(
+            "{n_train} training points (filled) and {n_val} validation points (hollow).  "
+            "Each class label becomes a one-hot vector: the target the softmax output is fitted to."
+        ).format(n_train=len(data.X), n_val=n_val)
     )
 
 
-_TABS = {
-    "Training": _tab_training,
-    "Landscape": _tab_landscape,
-    "Initialisation": _tab_init,
-    "Gradients": _tab_gradients,
-    "Data": _tab_data,
+_TABS = {  # the names of M.TABS, which label the tabs (in the page's language)
+    N_("Training"): _tab_training,
+    N_("Landscape"): _tab_landscape,
+    N_("Initialisation"): _tab_init,
+    N_("Gradients"): _tab_gradients,
+    N_("Data"): _tab_data,
 }
 
 
@@ -442,7 +473,7 @@ _TABS = {
 def page() -> None:
     """The MLP view: its sidebar, a summary line and five tabs (only the open one is computed)."""
     t_start = time.perf_counter()
-    prologue("mlp", _TAGLINE)
+    prologue("mlp", _(_TAGLINE))
     base: Scene = ss.get("_base_scene") or Scene()
     fresh = ss.get("_mlp_applied") != (ss.get("_mlp") or MLPConfig())
     sync_mlp()
@@ -451,38 +482,37 @@ def page() -> None:
         if fresh or k not in ss:
             ss[k] = getattr(good, f)
     groups, display = _sidebar(good, base.display)
-    cfg, _ = settle(MLPConfig, groups, good)
+    cfg = settle(MLPConfig, groups, good)[0]
     scene = replace(base, view="mlp", mlp=cfg, display=display)
 
     t0 = time.perf_counter()
-    key = compute_key(scene)
+    key, lang = compute_key(scene), scene.display.lang
     try:
-        run = _core(key)
+        run = _core(key, lang)
     except ValueError as e:  # valid settings that still cannot train: say so, show the last valid ones
-        st.error(
-            f"These settings do not combine: {e}  The page shows the last valid settings.", icon=":material/block:"
-        )
+        show_error(e)
         scene = replace(scene, mlp=good)
         key = compute_key(scene)
-        run = _core(key)
+        run = _core(key, lang)
     t1 = time.perf_counter()
     ss["_mlp"] = ss["_mlp_applied"] = scene.mlp
     scene = shown(scene)  # a loaded scene's title and caption, marked once a setting changed
     sync_url(scene)
 
     name = M.matching_preset(scene.mlp)
-    st.markdown(f"**{name}.** {M.PRESETS[name][1]}" if name else describe(scene.mlp))
-    if scene.display.caption:
-        st.caption(scene.display.caption)
-    diverged = [f"{label} diverged at step {step}" for label, step in run.diverged()]
+    st.markdown(f"**{_(name)}.** {_(M.PRESETS[name][1])}" if name else describe(scene.mlp))
+    if scene.display.caption:  # a shipped scene's caption is a message; the user's own stays as typed
+        st.caption(spoken_caption(scene.display.caption))
+    diverged = [_("{label} diverged at step {step}").format(label=label, step=step) for label, step in run.diverged()]
     if diverged:
         st.warning(
-            "; ".join(diverged) + ".  Its curves end at a red ✕; try a smaller learning rate or clip the gradient.",
+            "; ".join(diverged)
+            + ".  "
+            + _("Its curves end at a red ✕; try a smaller learning rate or clip the gradient."),
             icon=":material/trending_up:",
         )
-    tabs = st.tabs(list(M.TABS), key="mlp_tab", on_change=_on_tab)
     try:
-        for tab, label in zip(tabs, M.TABS):
+        for tab, label in zip(tabs(list(M.TABS), "mlp_tab", on_change=_on_tab), M.TABS):
             if tab.open is False:
                 continue
             with tab:
@@ -492,4 +522,4 @@ def page() -> None:
     ss["_mlp_timing"] = {"compute_s": t1 - t0, "rerun_s": time.perf_counter() - t_start}
     # The exports get the run with the open tab's extras (computed above); an exported figure of
     # another tab adds only its own extras, on the click, without training again.
-    export_panel(scene, _parts(key, M.TABS.get(ss.get("mlp_tab"), ())))
+    export_panel(scene, _parts(key, M.TABS.get(tab_name(list(M.TABS), ss.get("mlp_tab")), ()), lang))

@@ -17,13 +17,14 @@ import time
 import streamlit as st
 
 from optviz import api, mlp
+from optviz.i18n import N_, _
 from optviz.ui.lecture import lecture_picker
 from optviz.ui.live_chart import preload_player
 from optviz.ui.state import ss
 
 _SPINNERS = {
-    "surfaces": "Compiling the optimizer kernels (first start of the server only, about 10 s)…",
-    "mlp": "Compiling the MLP kernels (first MLP page of the server only, about 20 s)…",
+    "surfaces": N_("Compiling the optimizer kernels (first start of the server only, about 10 s)…"),
+    "mlp": N_("Compiling the MLP kernels (first MLP page of the server only, about 20 s)…"),
 }
 
 
@@ -75,9 +76,9 @@ def prologue(view: str, tagline: str) -> None:
     preload_player()
     with st.sidebar:
         lecture_picker()
-    with st.spinner(_SPINNERS[view]):
+    with st.spinner(_(_SPINNERS[view])):
         _warm(view)
     for n in ss.pop("_notices", []) or []:
-        st.warning(f"From the address: {n}", icon=":material/warning:")
+        st.warning(_("From the address: {notice}").format(notice=n), icon=":material/warning:")
     if ss.get("_demo_error"):
         st.error(ss.pop("_demo_error"))

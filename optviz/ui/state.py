@@ -25,7 +25,7 @@ import optviz
 from optviz.config import MLPConfig, OptimizerSpec, Scene
 from optviz.config.mlp import TAB_OF_FIGURE
 from optviz.config.scene import shown_scene
-from optviz.i18n import _, lang_of, set_lang
+from optviz.i18n import LANGS, _, lang_of, set_lang
 from optviz.mlp.model import MAX_HIDDEN_LAYERS
 from optviz.optimizers import OPTIMIZERS, HParam
 
@@ -219,6 +219,8 @@ def init_session() -> None:
     if "_initialised" in ss:
         return
     query = st.query_params.to_dict()
+    # the address's notices in the language the page will speak (the link's, else the browser's)
+    set_lang(query["d_lang"] if query.get("d_lang") in LANGS else lang_of(st.context.locale))
     scene, notices = Scene.from_query(query)
     if "d_lang" not in query:  # a link that does not say: the browser's language
         scene = replace(scene, display=replace(scene.display, lang=lang_of(st.context.locale)))
@@ -228,7 +230,8 @@ def init_session() -> None:
 
 
 def speak() -> None:
-    """Every rerun, before anything is drawn: the session's language for `_` (`optviz.i18n`)."""
+    """Every rerun, before anything is drawn: the session's language for `_` (`optviz.i18n`).
+    Callbacks that write text call it first: they run before the script, in a fresh context."""
     default("lang", "en")
     default("presentation", False)
     set_lang(ss["lang"])
@@ -253,6 +256,7 @@ def on_view() -> None:
 
 
 def on_demo() -> None:
+    speak()
     name = ss.get("demo")
     ss["demo"] = None
     if not name:
@@ -268,6 +272,7 @@ def on_demo() -> None:
 
 
 def on_scene_upload() -> None:
+    speak()
     up = ss.get("scene_upload")
     if up is None:
         return
@@ -325,6 +330,5 @@ def settle(build: Callable[..., T], groups: Iterable[Group], good: T) -> tuple[T
 def show_error(error: Exception | str, where: Any = None) -> None:
     """The one wording of an unusable setting, in the main area or beside its control (`where`)."""
     text = str(error).rstrip(".")
-    (where or st).error(
-        f"These settings do not combine: {text}.  The page shows the last valid settings.", icon=":material/block:"
-    )
+    message = _("These settings do not combine: {error}.  The page shows the last valid settings.")
+    (where or st).error(message.format(error=text), icon=":material/block:")

@@ -20,8 +20,10 @@ import optviz
 from optviz import figures
 from optviz.api import MAX_STEPS, Result
 from optviz.config import MAX_OPTIMIZERS, Display, Scene, SurfacesConfig
+from optviz.config.scene import spoken_caption
 from optviz.figures.live import LivePayload, live_payload
 from optviz.figures.surfaces import ESCAPED_TEXT, rebounds, run_outcome
+from optviz.i18n import N_, _
 from optviz.optimizers import OPTIMIZERS
 from optviz.ui.controls import (
     display_control,
@@ -32,12 +34,13 @@ from optviz.ui.controls import (
     select_slider,
     sidebar_top,
     snap_lr,
+    tabs,
 )
 from optviz.ui.custom_surface import EXAMPLE, custom_surface_control
 from optviz.ui.export_panel import export_panel
 from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
-from optviz.ui.state import Group, default, hp_key, settle, shown, ss, sync_url
+from optviz.ui.state import Group, default, hp_key, settle, show_error, shown, speak, ss, sync_url
 from optviz.views import SURFACES
 from optviz.views.surfaces import default_figure
 from surfaces import SURFACES as SURFACE_REGISTRY
@@ -45,12 +48,12 @@ from surfaces import Surface, define_custom
 from surfaces.custom import DEFAULT_BOUNDS
 
 CUSTOM = "custom"  # the selectbox's choice for the lecturer's own formula
-CUSTOM_TITLE = "your own formula f(x, y)…"
+CUSTOM_TITLE = N_("your own formula f(x, y)…")
 
 _NOISE = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
 L2_GRID = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
 LIVE_HEIGHT = 760  # the plot (700 px, the view's figure) and the player's bar under it
-_TAGLINE = "watch deep-learning optimizers race over a loss surface: change any control and the paths update."
+_TAGLINE = N_("watch deep-learning optimizers race over a loss surface: change any control and the paths update.")
 
 
 # ----------------------------------------------------------------------------- compute (cached)
@@ -106,7 +109,7 @@ def _resuggest(surface: str, sp: dict[str, float], only_changed_from: dict[str, 
             continue
         key = hp_key("", uid, name, "lr")
         ss[key] = lr
-        changed.append(f"{OPTIMIZERS[name].title} {lr:g}")
+        changed.append(f"{_(OPTIMIZERS[name].title)} {lr:g}")
     return changed
 
 
@@ -125,6 +128,7 @@ def _chosen_surface() -> Surface:
 
 
 def _on_surface_change() -> None:
+    speak()  # a callback: its toast in the page's language
     surf = _chosen_surface()
     ss["start_x"], ss["start_y"] = surf.start
     # Learning rates that suit one surface crawl or explode on another: suggest fresh ones (curvature
@@ -132,48 +136,50 @@ def _on_surface_change() -> None:
     changed = _resuggest(surf.name, _surface_params(surf.name))
     ss["_sp_seen"] = _surface_params(surf.name)
     if changed:
-        st.toast(f"Learning rates suggested for {surf.title}: " + ", ".join(changed), icon=":material/tune:")
+        message = _("Learning rates suggested for {surface}: {changes}")
+        st.toast(message.format(surface=_(surf.title), changes=", ".join(changed)), icon=":material/tune:")
 
 
 def _on_surface_param(surface: str) -> None:
     """A surface parameter moved (the bowl's kappa): the curvature-based suggestions move with it,
     so SGD keeps zig-zagging and converging at every kappa instead of bouncing or diverging."""
+    speak()
     sp = _surface_params(surface)
     before = ss.get("_sp_seen") or {p.name: p.default for p in SURFACE_REGISTRY[surface].params}
     ss["_sp_seen"] = sp
     changed = _resuggest(surface, sp, only_changed_from=before)
     if changed:
-        st.toast("Learning rates suggested for the new curvature: " + ", ".join(changed), icon=":material/tune:")
+        message = _("Learning rates suggested for the new curvature: {changes}")
+        st.toast(message.format(changes=", ".join(changed)), icon=":material/tune:")
 
 
-def _start_presets(surface: str) -> dict[str, tuple[float, float]]:
-    """Named start points, generated from the registry entry."""
+def _start_presets(surface: str) -> dict[str, tuple[str, tuple[float, float]]]:
+    """Named start points, generated from the registry entry: {id: (label, point)}.  The id is the
+    selectbox's option (the same in every language), the label what it shows."""
     surf = SURFACE_REGISTRY[surface]
     (x0, x1), (y0, y1) = surf.bounds
-    out = {f"surface default ({surf.start[0]:g}, {surf.start[1]:g})": surf.start}
+    out = {"default": (_("surface default") + f" ({surf.start[0]:g}, {surf.start[1]:g})", surf.start)}
     for i, p in enumerate(surf.saddles[:3]):
         dx = 0.02 * (x1 - x0)
-        label = "next to the saddle" + (f" {i + 1}" if len(surf.saddles) > 1 else "")
-        out[f"{label} ({p.x + dx:.3g}, {p.y:.3g})"] = (round(p.x + dx, 4), round(p.y + 1e-3, 4))
+        label = _("next to the saddle {i}") if len(surf.saddles) > 1 else _("next to the saddle")
+        label = label.format(i=i + 1) + f" ({p.x + dx:.3g}, {p.y:.3g})"
+        out[f"saddle_{i}"] = (label, (round(p.x + dx, 4), round(p.y + 1e-3, 4)))
     for p in surf.maxima[:1]:
-        out[f"next to the local maximum ({p.x:.3g}, {p.y:.3g})"] = (round(p.x + 0.01, 4), round(p.y + 0.01, 4))
-    out[f"far corner ({x0 + 0.1 * (x1 - x0):.3g}, {y1 - 0.1 * (y1 - y0):.3g})"] = (
-        round(x0 + 0.1 * (x1 - x0), 4),
-        round(y1 - 0.1 * (y1 - y0), 4),
-    )
+        label = _("next to the local maximum") + f" ({p.x:.3g}, {p.y:.3g})"
+        out["maximum"] = (label, (round(p.x + 0.01, 4), round(p.y + 0.01, 4)))
+    label = _("far corner") + f" ({x0 + 0.1 * (x1 - x0):.3g}, {y1 - 0.1 * (y1 - y0):.3g})"
+    out["corner"] = (label, (round(x0 + 0.1 * (x1 - x0), 4), round(y1 - 0.1 * (y1 - y0), 4)))
     if surf.minima:
         m = surf.minima[0]
-        out[f"close to the minimum ({m.x + 0.05 * (x1 - x0):.3g}, {m.y:.3g})"] = (
-            round(m.x + 0.05 * (x1 - x0), 4),
-            round(m.y + 0.05 * (y1 - y0), 4),
-        )
+        label = _("close to the minimum") + f" ({m.x + 0.05 * (x1 - x0):.3g}, {m.y:.3g})"
+        out["minimum"] = (label, (round(m.x + 0.05 * (x1 - x0), 4), round(m.y + 0.05 * (y1 - y0), 4)))
     return out
 
 
 def _on_preset() -> None:
     presets = _start_presets(ss["surface"])
     if ss.get("start_preset") in presets:
-        ss["start_x"], ss["start_y"] = presets[ss["start_preset"]]
+        ss["start_x"], ss["start_y"] = presets[ss["start_preset"]][1]
     ss["start_preset"] = None
 
 
@@ -186,12 +192,12 @@ def _sidebar(good: Scene) -> tuple[list[Group], Display]:
     groups = []
     with st.sidebar:
         sidebar_top()
-        st.header("Surface", divider="gray")
+        st.header(_("Surface"), divider="gray")
         choice = st.selectbox(
-            "surface",
+            _("surface"),
             [*SURFACE_REGISTRY, CUSTOM],
             key="surface",
-            format_func=lambda n: CUSTOM_TITLE if n == CUSTOM else SURFACE_REGISTRY[n].title,
+            format_func=lambda n: _(CUSTOM_TITLE) if n == CUSTOM else _(SURFACE_REGISTRY[n].title),
             on_change=_on_surface_change,
         )
         if choice == CUSTOM:  # the lecturer's own f(x, y): its control shows the formula and its errors
@@ -215,7 +221,7 @@ def _sidebar(good: Scene) -> tuple[list[Group], Display]:
             st.markdown(f"${surf.latex}$")
             sp = {
                 p.name: number_widget(
-                    p.label, f"sp_{choice}_{p.name}", p, resolution=200, on_change=_on_surface_param, args=(choice,)
+                    _(p.label), f"sp_{choice}_{p.name}", p, resolution=200, on_change=_on_surface_param, args=(choice,)
                 )
                 for p in surf.params
             }
@@ -223,42 +229,44 @@ def _sidebar(good: Scene) -> tuple[list[Group], Display]:
         ss["_sp_seen"] = dict(sp)
         surface = surf.name
 
-        st.header("Start", divider="gray")
+        st.header(_("Start"), divider="gray")
         c1, c2 = st.columns(2)
         start = (
             float(c1.number_input("x₀", key="start_x", step=0.1, format="%.4g")),
             float(c2.number_input("y₀", key="start_y", step=0.1, format="%.4g")),
         )
         default("start_preset", None)
+        presets = _start_presets(surface)
         st.selectbox(
-            "presets",
-            list(_start_presets(surface)),
+            _("presets"),
+            list(presets),
             key="start_preset",
             index=None,
-            placeholder="choose a preset start…",
+            format_func=lambda k: presets[k][0] if k in presets else k,
+            placeholder=_("choose a preset start…"),
             on_change=_on_preset,
             label_visibility="collapsed",
         )
-        st.caption("Or click anywhere on the contour plot.")
+        st.caption(_("Or click anywhere on the contour plot."))
         groups.append(Group({"start": None if start == tuple(surf.start) else start}, st.empty()))
 
-        st.header("Run", divider="gray")
-        steps = int(st.number_input("steps", 1, MAX_STEPS, key="steps", step=100))
+        st.header(_("Run"), divider="gray")
+        steps = int(st.number_input(_("steps"), 1, MAX_STEPS, key="steps", step=100))
         c1, c2 = st.columns([3, 2])
         with c1:
             noise = select_slider(
-                "gradient noise σ",
+                _("gradient noise") + " σ",
                 "noise",
                 _NOISE,
                 0.0,
-                help="Gaussian noise added to every gradient: makes the smooth gradient path jitter like SGD's",
+                help=_("Gaussian noise added to every gradient: makes the smooth gradient path jitter like SGD's"),
             )
-        seed = c2.number_input("noise seed", 0, 2**31 - 1, key="noise_seed", step=1)
-        with st.expander("gradient clipping and L2"):
-            clip_on = st.checkbox("clip the gradient norm", key="clip_on")
-            clip = select_slider("max norm", "clip_norm", log_grid(1e-3, 1e3), 1.0, disabled=not clip_on)
+        seed = c2.number_input(_("noise seed"), 0, 2**31 - 1, key="noise_seed", step=1)
+        with st.expander(_("gradient clipping and L2")):
+            clip_on = st.checkbox(_("clip the gradient norm"), key="clip_on")
+            clip = select_slider(_("max norm"), "clip_norm", log_grid(1e-3, 1e3), 1.0, disabled=not clip_on)
             l2 = select_slider(
-                "L2 weight decay", "l2", L2_GRID, 0.0, help="adds l2·θ to every gradient (coupled weight decay)"
+                _("L2 weight decay"), "l2", L2_GRID, 0.0, help=_("adds l2·θ to every gradient (coupled weight decay)")
             )
         schedule = schedule_control("sched", MAX_STEPS, good.surfaces.schedule)
         run = {
@@ -271,11 +279,11 @@ def _sidebar(good: Scene) -> tuple[list[Group], Display]:
         }
         groups.append(Group(run, st.empty()))
 
-        st.header("Optimizers", divider="gray")
+        st.header(_("Optimizers"), divider="gray")
         specs = optimizer_slots("", list(OPTIMIZERS), MAX_OPTIMIZERS, suggest=lambda name: _suggest(surface, name, sp))
         groups.append(Group({"optimizers": tuple(specs)}, st.empty()))
 
-        st.header("View", divider="gray")
+        st.header(_("View"), divider="gray")
         display = display_control(good.display, full=True)
     return groups, display
 
@@ -322,7 +330,7 @@ def formula(name: str, hyperparams: dict[str, float]) -> str:
         tex = tex.replace(r"\quad\hat m_t = \frac{m_t}{1-\beta_1^t},\ \hat v_t = \frac{v_t}{1-\beta_2^t},", "")
         for a, b in _HATS:
             tex = tex.replace(a, b)
-        tex += r"\qquad\text{(bias correction off)}"
+        tex += r"\qquad\text{(" + _("bias correction off") + ")}"
     return tex
 
 
@@ -332,7 +340,8 @@ def _update_rules(scene: Scene) -> None:
         dict.fromkeys((o.name, bool(o.kwargs.get("bias_correction", 1))) for o in scene.surfaces.optimizers)
     )
     titles = [
-        OPTIMIZERS[n].title + ("" if on or len([v for v in variants if v[0] == n]) == 1 else " (no bias correction)")
+        _(OPTIMIZERS[n].title)
+        + ("" if on or len([v for v in variants if v[0] == n]) == 1 else " (" + _("no bias correction") + ")")
         for n, on in variants
     ]
     for tab, (name, on) in zip(st.tabs(titles), variants):
@@ -340,34 +349,38 @@ def _update_rules(scene: Scene) -> None:
         hps = {"bias_correction": float(on)} if any(p.name == "bias_correction" for p in opt.hparams) else {}
         with tab:
             st.latex(formula(name, hps))
-            lines = [f"- ${sym}$: {text}" for sym, text in opt.symbols.items() if on or "hat" not in sym]
+            lines = [f"- ${sym}$: {_(text)}" for sym, text in opt.symbols.items() if on or "hat" not in sym]
             for p in opt.hparams:
                 if p.symbol and not any(p.symbol == s for s in opt.symbols):
-                    lines.append(f"- ${p.symbol}$ (`{p.name}`): {p.help}")
+                    lines.append(f"- ${p.symbol}$ (`{p.name}`): {_(p.help)}")
             st.markdown("\n".join(lines))
             if not on:
                 st.caption(
-                    "Bias correction is off: m and v start at 0 and are used as they are, so the first steps "
-                    "are smaller than lr (m₁ = (1 − β₁) g₁) or larger (v₁ = (1 − β₂) g₁²)."
+                    _(
+                        "Bias correction is off: m and v start at 0 and are used as they are, so the first steps "
+                        "are smaller than lr (m₁ = (1 − β₁) g₁) or larger (v₁ = (1 − β₂) g₁²)."
+                    )
                 )
-            st.caption(f"{opt.note}  Follows `{opt.follows}`.")
+            st.caption(_(opt.note) + "  " + _("Follows `{reference}`.").format(reference=_(opt.follows)))
 
 
 _ADAPTIVE_NOTES = {
-    "adagrad": "AdaGrad's effective step only shrinks: it divides by the square root of the sum of all squared "
-    "gradients, which only grows.",
-    "rmsprop": "RMSProp's adapts and recovers: it divides by a moving average of g², which forgets old gradients.",
-    "adadelta": "AdaDelta's adapts and recovers, like RMSProp's, and needs no lr scale of its own.",
-    "adam": "Adam's adapts per coordinate like RMSProp's (times the momentum m).",
+    "adagrad": N_(
+        "AdaGrad's effective step only shrinks: it divides by the square root of the sum of all squared "
+        "gradients, which only grows."
+    ),
+    "rmsprop": N_("RMSProp's adapts and recovers: it divides by a moving average of g², which forgets old gradients."),
+    "adadelta": N_("AdaDelta's adapts and recovers, like RMSProp's, and needs no lr scale of its own."),
+    "adam": N_("Adam's adapts per coordinate like RMSProp's (times the momentum m)."),
 }
 
 
 def effective_step_caption(names: list[str]) -> str:
     """The caption under the effective-step chart, about the optimizers on the page only."""
     seen = set(names)
-    parts = [text for key, text in _ADAPTIVE_NOTES.items() if key in seen or (key == "adam" and seen & _ADAM_LIKE)]
+    parts = [_(text) for key, text in _ADAPTIVE_NOTES.items() if key in seen or (key == "adam" and seen & _ADAM_LIKE)]
     if not parts:
-        return "For SGD, momentum and Newton the ratio is the learning rate itself (times a momentum factor)."
+        return _("For SGD, momentum and Newton the ratio is the learning rate itself (times a momentum factor).")
     return "  ".join(parts)
 
 
@@ -380,21 +393,29 @@ def rebound_note(scene: Scene, results: list[Result]) -> str:
     found = rebounds(scene, results)
     if not found:
         return ""
-    runs = "; ".join(f"{labels[k]} from {lo:.1e} (step {i:,}) to {hi:.1e}" for k, lo, hi, i in found)
-    return (
-        f"The loss climbs back after converging: {runs}.  This is real, not a bug: near the minimum the "
+    run = _("{label} from {low} (step {step}) to {high}")
+    runs = "; ".join(
+        run.format(label=labels[k], low=f"{lo:.1e}", step=f"{i:,}", high=f"{hi:.1e}") for k, lo, hi, i in found
+    )
+    return _(
+        "The loss climbs back after converging: {runs}.  This is real, not a bug: near the minimum the "
         "gradient vanishes, the running average v of g² decays with it, and the step lr·m/(√v + ε) grows back "
         "to about lr, so the run is pushed out until the gradient balances it.  A smaller lr or a larger ε "
         "lowers the level it settles at; AMSGrad's running maximum of v prevents it."
-    )
+    ).format(runs=runs)
 
 
 def _tabs(scene: Scene, results: list[Result]) -> None:
     """Results, update rules, lr and effective step: only the open tab is built and sent (the two
     charts are a few hundred kB a slider move that nobody sees while the Results tab is open)."""
-    names = ["Results", "Update rules", "Learning rate", "Effective step size", "Hyperparameter map"]
-    tabs = st.tabs(names, key="surfaces_tab", on_change="rerun")
-    for tab, name in zip(tabs, names):
+    names = [
+        N_("Results"),
+        N_("Update rules"),
+        N_("Learning rate"),
+        N_("Effective step size"),
+        N_("Hyperparameter map"),
+    ]
+    for tab, name in zip(tabs(names, "surfaces_tab", on_change="rerun"), names):
         if tab.open is False:
             continue
         with tab:
@@ -402,8 +423,10 @@ def _tabs(scene: Scene, results: list[Result]) -> None:
                 st.dataframe(SURFACES.table(scene, results), hide_index=True, width="stretch")
                 tol = figures.CONVERGENCE_TOL
                 st.caption(
-                    "f* is the lowest known minimum value of the surface; steps count from 0 (the start); "
-                    f"'reaches f* + {tol:g}' is the first step with f − f* ≤ {tol:g}."
+                    _(
+                        "f* is the lowest known minimum value of the surface; steps count from 0 (the start); "
+                        "'reaches f* + {tol}' is the first step with f − f* ≤ {tol}."
+                    ).format(tol=f"{tol:g}")
                 )
             elif name == "Update rules":
                 _update_rules(scene)
@@ -418,14 +441,16 @@ def _tabs(scene: Scene, results: list[Result]) -> None:
 
 def _hpmap_chart(scene: Scene) -> None:
     """C31: grid search and random search over lr x a second hyperparameter of the first optimizer."""
-    with st.spinner("Running the grid (24 x 24 runs) and the random search…"):
+    with st.spinner(_("Running the grid (24 x 24 runs) and the random search…")):
         fig = _figure(scene.to_json(), "hpmap")
     st.plotly_chart(fig, key="chart_hpmap", theme=None)
     first = scene.surfaces.optimizers[0]
     st.caption(
-        f"Each cell is one run of {OPTIMIZERS[first.name].title} with every other setting of this scene; "
-        "dots are the random search's tries over the same box, ✕ the runs that diverged.  The grid's best "
-        "and the random search's best are marked."
+        _(
+            "Each cell is one run of {optimizer} with every other setting of this scene; "
+            "dots are the random search's tries over the same box, ✕ the runs that diverged.  The grid's best "
+            "and the random search's best are marked."
+        ).format(optimizer=_(OPTIMIZERS[first.name].title))
     )
 
 
@@ -434,19 +459,17 @@ def page() -> None:
     t_start = time.perf_counter()
     if "_pending_start" in ss:  # a click of the last run, applied before the start widgets exist
         ss["start_x"], ss["start_y"] = ss.pop("_pending_start")
-    prologue("surfaces", _TAGLINE)
+    prologue("surfaces", _(_TAGLINE))
     good: Scene = ss.get("_base_scene") or Scene()
     groups, display = _sidebar(good)
-    surfaces, _ = settle(SurfacesConfig, groups, good.surfaces)
+    surfaces = settle(SurfacesConfig, groups, good.surfaces)[0]
     scene = Scene(view="surfaces", surfaces=surfaces, mlp=ss.get("_mlp", good.mlp), display=display)
 
     t0 = time.perf_counter()
     try:
         results = _run(scene)
     except ValueError as e:  # valid settings the engine still refuses: say so, draw the last valid scene
-        st.error(
-            f"These settings do not combine: {e}  The page shows the last valid settings.", icon=":material/block:"
-        )
+        show_error(e)
         scene = replace(good, view="surfaces", display=display)
         results = _run(scene)
     t1 = time.perf_counter()
@@ -454,24 +477,28 @@ def page() -> None:
     sync_url(scene)
 
     surf = SURFACE_REGISTRY[scene.surfaces.surface]
-    st.markdown(f"**{surf.title}.** {surf.note}")
-    if scene.display.caption:
-        st.caption(scene.display.caption)
+    st.markdown(f"**{_(surf.title)}.** {_(surf.note)}")
+    if scene.display.caption:  # a shipped scene's caption is a message; the user's own stays as typed
+        st.caption(spoken_caption(scene.display.caption))
     labels = scene.surfaces.labels()
     kinds = [run_outcome(scene.surfaces.surface, r) for r in results]
     diverged = [
-        f"{lab} diverged at step {r.diverged_at}" for lab, r, k in zip(labels, results, kinds) if k == "diverged"
+        _("{label} diverged at step {step}").format(label=lab, step=r.diverged_at)
+        for lab, r, k in zip(labels, results, kinds)
+        if k == "diverged"
     ]
     if diverged:
         st.warning(
-            "; ".join(diverged) + ".  Its path ends at a red ✕; try a smaller learning rate.",
+            "; ".join(diverged) + ".  " + _("Its path ends at a red ✕; try a smaller learning rate."),
             icon=":material/trending_up:",
         )
     escaped = [lab for lab, k in zip(labels, kinds) if k == "escaped"]
     if escaped:
         st.info(
-            f"{', '.join(escaped)} {ESCAPED_TEXT}: it ran downhill off the plot (an arrow marks where), which on "
-            "this surface is the right move, not a blow-up.  The loss axis follows the runs still in the plot.",
+            _(
+                "{runs} {escaped}: it ran downhill off the plot (an arrow marks where), which on "
+                "this surface is the right move, not a blow-up.  The loss axis follows the runs still in the plot."
+            ).format(runs=", ".join(escaped), escaped=_(ESCAPED_TEXT)),
             icon=":material/south_east:",
         )
     note = rebound_note(scene, results)

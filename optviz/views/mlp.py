@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 
 from optviz.config import Scene
 from optviz.config.mlp import FIGURES
-from optviz.figures.mlp import mlp_figure
+from optviz.figures.mlp import mlp_figure, spoken_run
+from optviz.i18n import _, use_lang
 from optviz.runs.mlp import MLPRun, add_parts, parts_for, run_mlp_scene
 
 
@@ -35,29 +36,40 @@ class MLPView:
         return mlp_figure(scene, run, name, animate=animate)
 
     def table(self, scene: Scene, results: Any) -> list[dict[str, str]]:
+        """The results table people read: headers, words and run labels in the scene's language."""
+        with use_lang(scene.display.lang):
+            return self._table(spoken_run(results))
+
+    def _table(self, results: MLPRun) -> list[dict[str, str]]:
         def num(v: float | None, fmt: str) -> str:
             return "—" if v is None else format(v, fmt)
 
         def step(v: int | None, none: str = "—") -> str:
-            return none if v is None else f"step {v:,}"
+            return none if v is None else _("step {step}").format(step=f"{v:,}")
 
+        no = _("no")
         return [
             {
-                "run": row["run"],
-                "train loss": num(row["train loss"], ".4g"),
-                "validation loss": num(row["validation loss"], ".4g"),
-                "train accuracy": num(row["train accuracy"], ".1%"),
-                "validation accuracy": num(row["validation accuracy"], ".1%"),
-                "lowest validation loss": step(row["lowest validation loss at step"]),
-                "early stop": step(row["early stop at step"], "no"),
-                "diverged": step(row["diverged at step"], "no"),
+                _("run"): row["run"],
+                _("train loss"): num(row["train loss"], ".4g"),
+                _("validation loss"): num(row["validation loss"], ".4g"),
+                _("train accuracy"): num(row["train accuracy"], ".1%"),
+                _("validation accuracy"): num(row["validation accuracy"], ".1%"),
+                _("lowest validation loss"): step(row["lowest validation loss at step"]),
+                _("early stop"): step(row["early stop at step"], no),
+                _("diverged"): step(row["diverged at step"], no),
             }
             for row in results.summary()
         ]
 
     def csv_rows(self, scene: Scene, results: Any) -> Iterator[dict[str, Any]]:
-        """One row per run and recorded step: data loss and accuracy (train, validation), the step's lr."""
+        """One row per run and recorded step: data loss and accuracy (train, validation), the step's lr.
+
+        A CSV file is data for programs: its column names (`csv_columns`) stay English in every
+        language; the run column holds the panels' labels in the scene's language."""
         nan = math.nan
+        with use_lang(scene.display.lang):
+            results = spoken_run(results)
         for r in results.results:
             for i, step in enumerate(r.step):
                 yield {

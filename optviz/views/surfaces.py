@@ -23,6 +23,7 @@ from optviz import figures
 from optviz.api import Result
 from optviz.config import Scene, SurfacesConfig
 from optviz.figures.hpmap import hpmap_figure
+from optviz.i18n import _, use_lang
 from optviz.runs.hpmap import SCENE_MAPS, HPMap, MapSpec, hyperparameter_map
 from optviz.runs.surfaces import run_scene
 from optviz.validate import check_choice
@@ -81,7 +82,12 @@ class SurfacesView:
         return run_scene(scene)
 
     def figure(self, scene: Scene, results: Any, name: str | None = None, *, animate: bool = True) -> go.Figure:
+        """The figure `name` in the scene's language (`display.lang`)."""
         name = default_figure(scene) if name is None else check_choice("figure", name, self.figures)
+        with use_lang(scene.display.lang):
+            return self._figure(scene, results, name, animate)
+
+    def _figure(self, scene: Scene, results: Any, name: str, animate: bool) -> go.Figure:
         if name == "hpmap":  # its own runs (the grid and the samples), not the race's results
             return hpmap_figure(scene, hpmap_of(scene))
         if name == "scene":
@@ -97,31 +103,45 @@ class SurfacesView:
         return figures.effective_lr_figure(scene, results)
 
     def table(self, scene: Scene, results: Any) -> list[dict[str, str]]:
-        """`figures.results_table` as text: no 'None', numbers to 4 significant digits."""
+        """`figures.results_table` as text: no 'None', numbers to 4 significant digits.  A table
+        people read: its headers and words are in the scene's language (`display.lang`)."""
+        with use_lang(scene.display.lang):
+            return self._table(scene, results)
+
+    def _table(self, scene: Scene, results: Any) -> list[dict[str, str]]:
         tol = f"first step with f − f* ≤ {figures.CONVERGENCE_TOL:g}"
         has_min = bool(SURFACE_REGISTRY[scene.surfaces.surface].minima)
+        reaches = _("reaches f* + {tol}").format(tol=f"{figures.CONVERGENCE_TOL:g}")
         out = []
         for row in figures.results_table(scene, results):
             dist = row["distance to nearest minimum"]
             first = row[tol]
-            reach = "—" if not has_min else ("never" if first is None else f"step {first:,}")
+            reach = _("never") if first is None else _("step {step}").format(step=f"{first:,}")
+            reach = reach if has_min else "—"
             out.append(
                 {
-                    "optimizer": row["optimizer"],
-                    "final loss": "—" if row["final loss"] is None else f"{row['final loss']:.4g}",
-                    "distance to nearest minimum": f"{dist:.3g} to {row['nearest minimum']}"
+                    _("optimizer"): row["optimizer"],
+                    _("final loss"): "—" if row["final loss"] is None else f"{row['final loss']:.4g}",
+                    _("distance to nearest minimum"): _("{distance} to {minimum}").format(
+                        distance=f"{dist:.3g}", minimum=row["nearest minimum"]
+                    )
                     if has_min
-                    else "no minimum",
-                    f"reaches f* + {figures.CONVERGENCE_TOL:g}": reach,
-                    "diverged": row["diverged"] or "no",
-                    "steps run": f"{row['steps run']:,}",
+                    else _("no minimum"),
+                    reaches: reach,
+                    _("diverged"): row["diverged"] or _("no"),
+                    _("steps run"): f"{row['steps run']:,}",
                 }
             )
         return out
 
     def csv_rows(self, scene: Scene, results: Any) -> Iterator[dict[str, Any]]:
-        """One row per optimizer and point: step 0 is the start; lr is the one used by that step."""
-        for label, r in zip(scene.surfaces.labels(), results):
+        """One row per optimizer and point: step 0 is the start; lr is the one used by that step.
+
+        A CSV file is data for programs: its column names (`csv_columns`) stay English in every
+        language; the optimizer column holds the legend labels in the scene's language."""
+        with use_lang(scene.display.lang):
+            labels = scene.surfaces.labels()
+        for label, r in zip(labels, results):
             for i in range(r.path.shape[0]):
                 yield {
                     "step": i,

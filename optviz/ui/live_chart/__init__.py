@@ -15,6 +15,8 @@ module-level cache of static parts by key, plays the frames with requestAnimatio
 call per frame, at most ~30 a second), and in the surfaces mode hit-tests clicks on the contour
 panel itself and reports them as a trigger value (so a click is reported in one rerun only).  The
 payload's `kind` ("surfaces" or "mlp", see `optviz.figures.live`) picks the mode; the player is one.
+What the player writes itself (tooltips, "step 120" under the slider) comes in the data's `text`,
+in the page's language (`texts`).
 
 How plotly.js reaches the page: the copy that the plotly Python package ships
 (`plotly/package_data/plotly.min.js`, no CDN, no second chart library) is served by Streamlit's
@@ -38,6 +40,7 @@ import streamlit as st
 from streamlit.components.v1 import declare_component
 
 from optviz.figures.live import LivePayload
+from optviz.i18n import _
 
 _HERE = Path(__file__).resolve().parent
 _PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
@@ -122,6 +125,19 @@ def preload_player() -> None:
     _preload(key="live_chart_preload", data={"plotly": plotly_js_url(), "player": module_url()}, height=0)
 
 
+def texts() -> dict[str, str]:
+    """What the player writes into the page (button tooltips, the step under the slider), in the
+    current language; the JS keeps its English ones for a key it does not get.  {speed} and {step}
+    are filled in by the JS."""
+    return {
+        "play": _("play"),
+        "pause": _("pause"),
+        "speed": _("{speed}× speed"),
+        "slider": _("step"),
+        "step": _("step {step}"),
+    }
+
+
 def _noop() -> None:
     """Declares the `click` trigger (Streamlit reports only events with a callback)."""
 
@@ -155,6 +171,7 @@ def live_chart(
         "module_url": module_url(),
         "height": int(height),
         "config": DEFAULT_CONFIG if config is None else config,
+        "text": texts(),
     }
     result = _component(
         key=key,
@@ -179,4 +196,4 @@ def _requested_static(key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-__all__ = ["DEFAULT_CONFIG", "live_chart", "module_url", "plotly_js_url", "preload_player"]
+__all__ = ["DEFAULT_CONFIG", "live_chart", "module_url", "plotly_js_url", "preload_player", "texts"]

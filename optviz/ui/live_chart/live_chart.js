@@ -15,6 +15,9 @@ const CHARTS = new WeakMap(); // parentElement -> chart state
 const CONTROLS_PX = 40;
 const STEP_MARKER = "optviz_step"; // the companion's step lines (STEP_MARKER in live.py)
 const SPEEDS = [0.5, 1, 2];
+// What the player writes into the page; the data's `text` (live_chart/__init__.py, `texts`) gives
+// them in the page's language, these English ones stand in for a key it lacks.
+const TEXT = { play: "play", pause: "pause", speed: "{speed}× speed", slider: "step", step: "step {step}" };
 // Draw at most ~30 frames a second: at 2x speed the 20 fps of a scene would ask for 40, and a
 // frame the screen cannot show in time only delays the next one (the clock skips frames instead).
 const MIN_FRAME_MS = 1000 / 30 - 1;
@@ -94,6 +97,22 @@ function countUpTo(steps, target) {
     else hi = mid;
   }
   return Math.max(lo, 1);
+}
+
+// A text of the player: `key` of the data's texts (else English) with its {name}s filled in.
+function say(st, key, values) {
+  const t = (st.text && typeof st.text[key] === "string" && st.text[key]) || TEXT[key];
+  return t.replace(/\{(\w+)\}/g, (m, name) => (values && name in values ? String(values[name]) : m));
+}
+
+// The texts written at creation, again in the language of new data (a switch keeps the chart mounted).
+function applyTexts(st, text) {
+  st.text = text || null;
+  st.play.title = say(st, "play");
+  st.pause.title = say(st, "pause");
+  st.speeds.forEach((b) => (b.title = say(st, "speed", { speed: b.dataset.speed })));
+  st.slider.setAttribute("aria-label", say(st, "slider"));
+  if (st.mode) st.label.textContent = st.mode.label(st.frame);
 }
 
 function el(tag, attrs, text) {
@@ -196,7 +215,7 @@ function surfacesMode(st, dyn, stat) {
 
   return {
     frames,
-    label: (j) => `step ${anim.frame_steps[j]}`,
+    label: (j) => say(st, "step", { step: anim.frame_steps[j] }),
     // The whole figure at frame j: the dynamic traces with the run arrays put back, the static part merged.
     figure(j) {
       const data = dyn.data.map((t) => ({ ...t }));
@@ -251,7 +270,9 @@ async function mlpMode(st, dyn, stat) {
 
   return {
     frames,
-    label: (j) => `${anim.prefix}${anim.labels[j]}`,
+    // the frames are named by their step: the page's own words when it sent them, else the figure's prefix
+    label: (j) =>
+      st.text && st.text.step ? say(st, "step", { step: anim.labels[j] }) : `${anim.prefix}${anim.labels[j]}`,
     step: (j) => Number(anim.labels[j]), // the frames are named by their step
     figure(j) {
       const data = stat.data.map((t) => ({ ...t }));
@@ -278,12 +299,12 @@ function createChart(parent) {
   const root = el("div", { class: "optviz-live", "data-testid": "optviz-live-chart" });
   const plot = el("div", { class: "optviz-live-plot" });
   const bar = el("div", { class: "optviz-live-controls" });
-  const play = el("button", { type: "button", class: "optviz-live-play", title: "play" }, "▶");
-  const pause = el("button", { type: "button", class: "optviz-live-pause", title: "pause" }, "❚❚");
+  const play = el("button", { type: "button", class: "optviz-live-play" }, "▶");
+  const pause = el("button", { type: "button", class: "optviz-live-pause" }, "❚❚");
   const speeds = SPEEDS.map((s) =>
-    el("button", { type: "button", class: "optviz-live-speed", "data-speed": String(s), title: `${s}× speed` }, `${s}×`),
+    el("button", { type: "button", class: "optviz-live-speed", "data-speed": String(s) }, `${s}×`),
   );
-  const slider = el("input", { type: "range", min: "0", max: "0", step: "1", value: "0", "aria-label": "step" });
+  const slider = el("input", { type: "range", min: "0", max: "0", step: "1", value: "0" });
   const label = el("span", { class: "optviz-live-step" }, "");
   const companion = el("div", { class: "optviz-live-companion" });
   bar.append(play, pause, ...speeds, slider, label);
@@ -327,6 +348,7 @@ function createChart(parent) {
         .then(() => fitSquare(st));
   });
   st.observer.observe(root);
+  applyTexts(st, null);
   markSpeed(st);
   return st;
 }
@@ -559,6 +581,7 @@ export default function liveChart(component) {
   }
   st.setTrigger = setTriggerValue;
   if (!data) return undefined;
+  applyTexts(st, data.text);
   // the space the chart will take, held from the first call (the element's height follows this root)
   if (!st.gd) st.root.style.height = `${data.height}px`;
   if (data.static) {
