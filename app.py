@@ -28,8 +28,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+# Presentation mode (its toggle's state, or a link's d_presentation) folds the sidebar away;
+# leaving it brings the sidebar back (Streamlit applies a changed initial_sidebar_state).
+_presenting = st.session_state.get("presentation", st.query_params.get("d_presentation") == "true")
 # set before the language is known (`state.speak`): the tab's title speaks both
-st.set_page_config(page_title="optviz · optimizers / 옵티마이저", page_icon="📉", layout="wide")
+st.set_page_config(
+    page_title="optviz · optimizers / 옵티마이저",
+    page_icon="📉",
+    layout="wide",
+    initial_sidebar_state="collapsed" if _presenting else "expanded",
+)
 
 from optviz.ui import mlp_page, state, surfaces_page  # noqa: E402  (set_page_config must come first)
 

@@ -366,11 +366,10 @@ def tabs(names: Sequence[str], key: str, **kw: Any) -> Sequence[Any]:
 
 
 def language_control() -> None:
-    """한국어 | English (the Scene's display.lang, URL d_lang), each name in its own language, and
-    the presentation toggle beside it (display.presentation)."""
+    """한국어 | English atop the sidebar (the Scene's display.lang, URL d_lang), each name in its own
+    language."""
     default("lang", "en")
-    c1, c2 = st.columns([3, 2], vertical_alignment="center")
-    c1.segmented_control(
+    st.segmented_control(
         _("Language"),
         list(LANGS),
         key="lang",
@@ -379,7 +378,13 @@ def language_control() -> None:
         label_visibility="collapsed",
         width="stretch",
     )
-    c2.toggle(
+
+
+def presentation_toggle() -> None:
+    """The projector mode (display.presentation, URL d_presentation) in the page's header, where it
+    stays reachable while the sidebar is folded away (`app.py` folds it)."""
+    default("presentation", False)
+    st.toggle(
         _("Presentation"),
         key="presentation",
         help=_("For a projector: the sidebar folds away, the figure fills the window, the type grows."),
@@ -389,7 +394,6 @@ def language_control() -> None:
 def sidebar_top() -> None:
     """Surfaces | MLP (the Scene's `view`, URL view=mlp), then the shipped lecture scenes (both views:
     loading one may switch the view)."""
-    language_control()
     default("_view", "surfaces")
     st.segmented_control(
         _("view"),

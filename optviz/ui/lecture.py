@@ -83,6 +83,23 @@ def _base_url() -> str:
     return url.split("?", 1)[0]
 
 
+def lecture_step_button(step: int, key: str) -> None:
+    """The previous (step -1) or next (+1) concept scene's button, in the current container; the
+    sidebar has a pair, the presentation strip another (keys differ)."""
+    names = [n for n, _label, _scene in deck()]
+    current = ss.get(KEY)
+    i = names.index(current) if current in names else -1
+    st.button(
+        ":material/arrow_back:" if step < 0 else ":material/arrow_forward:",
+        key=key,
+        help=_("previous concept") if step < 0 else _("next concept"),
+        on_click=_on_step,
+        args=(step,),
+        disabled=i == (0 if step < 0 else len(names) - 1),
+        width="stretch",
+    )
+
+
 def lecture_picker() -> None:
     """The Lecture picker in the current container (see the module docstring)."""
     items = deck()
@@ -103,26 +120,11 @@ def lecture_picker() -> None:
         help=_("the concept scenes in the order of the lecture notes; each loads its settings and its caption"),
     )
     current = ss.get(KEY)
-    i = names.index(current) if current in names else -1
     c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
-    c1.button(
-        ":material/arrow_back:",
-        key="lecture_prev",
-        help=_("previous concept"),
-        on_click=_on_step,
-        args=(-1,),
-        disabled=i == 0,
-        width="stretch",
-    )
-    c2.button(
-        ":material/arrow_forward:",
-        key="lecture_next",
-        help=_("next concept"),
-        on_click=_on_step,
-        args=(1,),
-        disabled=i == len(names) - 1,
-        width="stretch",
-    )
+    with c1:
+        lecture_step_button(-1, "lecture_prev")
+    with c2:
+        lecture_step_button(1, "lecture_next")
     if current is not None:
         scene = {item[0]: item[2] for item in items}[current]
         # in the language spoken now: a Korean lecturer's slides open the Korean page
@@ -133,4 +135,4 @@ def lecture_picker() -> None:
         )
 
 
-__all__ = ["KEY", "deck", "lecture_picker"]
+__all__ = ["KEY", "deck", "lecture_picker", "lecture_step_button"]

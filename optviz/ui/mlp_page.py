@@ -109,7 +109,11 @@ def _chart(scene: Scene, name: str, height: int | None = None) -> None:
     if name == "boundary":  # animated in the browser: per move only the grids travel
         payload = _live(key, display_json, height)
         live_chart(
-            payload, key="mlp_chart_boundary", height=(height or 480) + 60, sent=ss.setdefault("_live_sent", set())
+            payload,
+            key="mlp_chart_boundary",
+            height=(height or 480) + 60,
+            sent=ss.setdefault("_live_sent", set()),
+            fill=scene.display.presentation,
         )
         return
     fig = _figure(key, display_json, name, height)
@@ -500,9 +504,10 @@ def page() -> None:
     sync_url(scene)
 
     name = M.matching_preset(scene.mlp)
-    st.markdown(f"**{_(name)}.** {_(M.PRESETS[name][1])}" if name else describe(scene.mlp))
-    if scene.display.caption:  # a shipped scene's caption is a message; the user's own stays as typed
-        st.caption(spoken_caption(scene.display.caption))
+    if not scene.display.presentation:  # projector: the figure first (its caption stays in its tab)
+        st.markdown(f"**{_(name)}.** {_(M.PRESETS[name][1])}" if name else describe(scene.mlp))
+        if scene.display.caption:  # a shipped scene's caption is a message; the user's own stays as typed
+            st.caption(spoken_caption(scene.display.caption))
     diverged = [_("{label} diverged at step {step}").format(label=label, step=step) for label, step in run.diverged()]
     if diverged:
         st.warning(

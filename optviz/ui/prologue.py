@@ -18,7 +18,8 @@ import streamlit as st
 
 from optviz import api, mlp
 from optviz.i18n import N_, _
-from optviz.ui.lecture import lecture_picker
+from optviz.ui.controls import language_control, presentation_toggle
+from optviz.ui.lecture import lecture_picker, lecture_step_button
 from optviz.ui.live_chart import preload_player
 from optviz.ui.state import ss
 
@@ -58,13 +59,35 @@ def _warm(view: str) -> float:
     return time.perf_counter() - t
 
 
+# Presentation mode: no toolbar, the page's padding down to a strip, the whole width for the figure.
+_PRESENTING_CSS = """<style>
+header[data-testid="stHeader"] { display: none; }
+[data-testid="stMainBlockContainer"] { padding: .5rem 1.2rem .5rem 1.2rem !important; max-width: 100% !important; }
+</style>"""
+
+
 def header(tagline: str) -> None:
-    st.markdown(
-        "<div style='display:flex;align-items:baseline;gap:.8rem;margin:-2.2rem 0 .2rem 0'>"
-        "<span style='font-size:1.9rem;font-weight:700;letter-spacing:-.02em'>optviz</span>"
-        f"<span style='opacity:.7'>{tagline}</span></div>",
-        unsafe_allow_html=True,
-    )
+    """The name and the view's tagline, with the presentation toggle at the right; in presentation
+    mode a thin strip: the name, the previous / next lecture scene and the toggle."""
+    presenting = bool(ss.get("presentation"))
+    if presenting:
+        st.html(_PRESENTING_CSS)
+        c1, c2, c3, c4 = st.columns([6, 0.5, 0.5, 1.4], vertical_alignment="center", gap="small")
+        c1.markdown("<span style='font-weight:700;opacity:.6'>optviz</span>", unsafe_allow_html=True)
+        with c2:
+            lecture_step_button(-1, "present_prev")
+        with c3:
+            lecture_step_button(1, "present_next")
+    else:
+        c1, c4 = st.columns([4.2, 1.3], vertical_alignment="bottom")
+        c1.markdown(
+            "<div style='display:flex;align-items:baseline;gap:.8rem;margin:-2.2rem 0 .2rem 0'>"
+            "<span style='font-size:1.9rem;font-weight:700;letter-spacing:-.02em'>optviz</span>"
+            f"<span style='opacity:.7'>{tagline}</span></div>",
+            unsafe_allow_html=True,
+        )
+    with c4:
+        presentation_toggle()
 
 
 def prologue(view: str, tagline: str) -> None:
@@ -75,6 +98,7 @@ def prologue(view: str, tagline: str) -> None:
     header(tagline)
     preload_player()
     with st.sidebar:
+        language_control()
         lecture_picker()
     with st.spinner(_(_SPINNERS[view])):
         _warm(view)

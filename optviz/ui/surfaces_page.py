@@ -310,7 +310,7 @@ def _main_chart(scene: Scene, results: list[Result]) -> tuple[float, float] | No
     payload = _live(scene.to_json())
     sent = ss.setdefault("_live_sent", set())
     height = LIVE_HEIGHT + 20 * max(0, scene.display.font_size - 14)
-    return live_chart(payload, key="main_chart", height=height, sent=sent)
+    return live_chart(payload, key="main_chart", height=height, sent=sent, fill=scene.display.presentation)
 
 
 _HATS = (
@@ -477,8 +477,10 @@ def page() -> None:
     sync_url(scene)
 
     surf = SURFACE_REGISTRY[scene.surfaces.surface]
-    st.markdown(f"**{_(surf.title)}.** {_(surf.note)}")
-    if scene.display.caption:  # a shipped scene's caption is a message; the user's own stays as typed
+    presenting = scene.display.presentation  # projector: the figure first, the words under it
+    if not presenting:
+        st.markdown(f"**{_(surf.title)}.** {_(surf.note)}")
+    if scene.display.caption and not presenting:  # a shipped caption is a message; the user's own stays
         st.caption(spoken_caption(scene.display.caption))
     labels = scene.surfaces.labels()
     kinds = [run_outcome(scene.surfaces.surface, r) for r in results]
@@ -505,6 +507,8 @@ def page() -> None:
     if note:
         st.info(note, icon=":material/info:")
     clicked = _main_chart(scene, results)
+    if scene.display.caption and presenting:
+        st.caption(spoken_caption(scene.display.caption))
     ss["_timing"] = {"compute_s": t1 - t0, "figure_s": time.perf_counter() - t1}
     if clicked is not None:
         # The start widgets are drawn already: set them at the top of the next run.

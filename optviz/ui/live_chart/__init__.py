@@ -149,6 +149,7 @@ def live_chart(
     height: int,
     sent: set[str] | None = None,
     config: dict[str, Any] | None = None,
+    fill: bool = False,
 ) -> tuple[float, float] | None:
     """Show `payload` (see `optviz.figures.live`); return the point (x, y) of the contour panel the
     user just clicked, or None (a click is returned in the one rerun it causes, never again; an MLP
@@ -159,6 +160,8 @@ def live_chart(
     sent: the static keys this browser session already has; the caller keeps the set in session
         state and this function updates it.  None: send the static part every time.
     config: plotly.js config (default: no logo, no lasso/box select, PNG at scale 2).
+    fill: take the window's whole height below the chart's top (presentation mode); else the
+        chart shrinks to the window (never below a readable size) but does not grow past `height`.
     """
     if sent is not None and (resend := _requested_static(key)) is not None:
         sent.discard(resend)
@@ -172,6 +175,7 @@ def live_chart(
         "height": int(height),
         "config": DEFAULT_CONFIG if config is None else config,
         "text": texts(),
+        "fill": bool(fill),
     }
     result = _component(
         key=key,

@@ -123,7 +123,36 @@ function el(tag, attrs, text) {
 }
 
 function plotHeight(st) {
-  return Math.max(st.height - CONTROLS_PX, 200);
+  return st.plotMax || Math.max(st.height - CONTROLS_PX, 200);
+}
+
+// below these a panel is too small to read: the page scrolls instead (the MLP's square panels are
+// narrower than the surfaces' contour, and its curves must fit under them at 1280x720 too)
+const MIN_PLOT_PX = { surfaces: 300, mlp: 230 };
+const MIN_COMPANION_PX = 170;
+
+// The plot, the player's bar and the companion (the MLP's curves) fitted into the window below the
+// chart's top, so the play controls and the curves are on screen without scrolling at 1280x720.
+// At most the heights the server asked for; with `fill` (presentation mode) the plot takes all
+// the height there is.  Sets st.plotMax and st.companionH before the figure is built.
+function fitWindow(st, data, comp) {
+  const wantComp = comp ? (comp.layout && comp.layout.height) || 360 : 0;
+  const wantPlot = Math.max(data.height - CONTROLS_PX, 200);
+  const scroller = st.root.closest('[data-testid="stMain"]') || document.scrollingElement;
+  const top = st.root.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0);
+  const avail = Math.floor(window.innerHeight - Math.max(top, 0) - 12);
+  st.availPx = avail;
+  st.wantComp = wantComp;
+  if (!(avail > 0)) {
+    st.plotMax = wantPlot;
+    st.companionH = wantComp;
+    return;
+  }
+  const companion = comp ? Math.max(MIN_COMPANION_PX, Math.min(wantComp, Math.round(avail * 0.4))) : 0;
+  const room = avail - CONTROLS_PX - companion;
+  const least = MIN_PLOT_PX[(data.dynamic && data.dynamic.kind) || "surfaces"] || MIN_PLOT_PX.surfaces;
+  st.plotMax = Math.max(least, data.fill ? room : Math.min(wantPlot, room));
+  st.companionH = companion;
 }
 
 // ----------------------------------------------------------------------------- surfaces mode
@@ -451,6 +480,9 @@ async function render(st, data) {
   if (token !== st.token) return;
   const wasAtRest = !st.mode || st.kind !== kind || st.frame >= lastFrame(st);
   st.height = data.height;
+  st.fill = Boolean(data.fill);
+  const comp = dyn.companion || null;
+  fitWindow(st, data, comp);
   st.mode = mode;
   st.kind = kind;
   // new numbers while playing: keep playing from the same frame; at rest: the final state
@@ -464,8 +496,6 @@ async function render(st, data) {
   st.root.style.background = layout.paper_bgcolor || "";
   st.root.style.color = (layout.font || {}).color || "";
   if (kind === "mlp" && st.fitHeight) layout.height = Math.min(st.fitHeight, layout.height);
-  const comp = dyn.companion || null;
-  st.companionH = comp ? (comp.layout && comp.layout.height) || 360 : 0;
   st.root.style.height = `${layout.height + CONTROLS_PX + st.companionH}px`;
   const config = { responsive: false, ...(data.config || {}) };
   st.busy = true; // the player waits: a restyle in the middle of a react would mix old and new traces
@@ -538,6 +568,9 @@ async function fitSquare(st) {
   const want = Math.round(wide * ratio + (fl.height - fl._size.h));
   const h = Math.max(200, Math.min(want, plotHeight(st)));
   st.fitHeight = h;
+  // the room the square panels leave in the window goes to the curves below (up to their height)
+  if (st.wantComp && st.availPx > 0)
+    st.companionH = Math.max(MIN_COMPANION_PX, Math.min(st.wantComp, st.availPx - h - CONTROLS_PX));
   if (Math.abs(h - fl.height) <= 2) return;
   st.root.style.height = `${h + CONTROLS_PX + st.companionH}px`;
   st.busy = true;
@@ -594,6 +627,16 @@ export default function liveChart(component) {
     setTriggerValue("need_static", data.static_key);
     return undefined;
   }
+  st.lastData = data;
+  if (!st.onResize) {
+    // a new window height (a projector, a rotated laptop) refits the chart to it
+    let timer = 0;
+    st.onResize = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => st.lastData && render(st, st.lastData).catch(() => {}), 250);
+    };
+    window.addEventListener("resize", st.onResize);
+  }
   render(st, data).catch((err) => {
     console.error("optviz live chart:", err);
   });
@@ -601,6 +644,7 @@ export default function liveChart(component) {
     stopPlaying(st);
     cancelAnimationFrame(st.scrubRaf);
     st.observer.disconnect();
+    if (st.onResize) window.removeEventListener("resize", st.onResize);
     if (st.gd && window.Plotly) window.Plotly.purge(st.gd);
     if (st.cgd && window.Plotly) window.Plotly.purge(st.cgd);
     st.root.remove();
