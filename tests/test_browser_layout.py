@@ -54,8 +54,10 @@ def browser() -> Iterator:
             b.close()
 
 
-def _open(browser, url: str, width: int, height: int, *, companion: bool = False) -> tuple[Page, dict]:
-    pg = browser.new_page(viewport={"width": width, "height": height})
+def _open(
+    browser, url: str, width: int, height: int, *, companion: bool = False, locale: str = "en-US"
+) -> tuple[Page, dict]:
+    pg = browser.new_page(viewport={"width": width, "height": height}, locale=locale)
     pg.set_default_timeout(60_000)
     pg.goto(url, timeout=START_TIMEOUT_S * 1000)
     t0, geo = time.monotonic(), None
@@ -103,4 +105,13 @@ def test_presentation_mode_fills_the_window(server: str, browser, view: str) -> 
     assert geo["controls"]["bottom"] <= 1080 and bottom >= 1080 - 60, geo  # down to the window's foot
     if view == "surfaces":
         assert geo["plot"]["height"] >= 0.75 * 1080, geo
+    pg.close()
+
+
+def test_a_link_without_a_language_follows_the_browser(server: str, browser) -> None:
+    pg, geo = _open(browser, f"{server}/", 1600, 1000, locale="ko-KR")
+    assert "스텝" in geo["text"] and "d_lang=ko" in pg.url, (pg.url, geo["text"][:200])
+    pg.close()
+    pg, geo = _open(browser, f"{server}/", 1600, 1000, locale="de-DE")
+    assert "step" in geo["text"] and "d_lang=en" in pg.url, (pg.url, geo["text"][:200])
     pg.close()

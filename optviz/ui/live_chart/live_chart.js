@@ -150,9 +150,47 @@ function fitWindow(st, data, comp) {
   }
   const companion = comp ? Math.max(MIN_COMPANION_PX, Math.min(wantComp, Math.round(avail * 0.4))) : 0;
   const room = avail - CONTROLS_PX - companion;
+  // The plots' own height is what must stay readable, above the figure's margins (the title, the
+  // legend's rows and the axis titles grow with the font size: at 28 px they take 250-330 px).
+  // Where the window cannot give it, the chart keeps the server's height and the page scrolls.
+  const stat = STATICS.get(data.static_key);
+  const margin = (data.dynamic && data.dynamic.layout && data.dynamic.layout.margin) ||
+    (stat && stat.layout && stat.layout.margin) || {};
+  const margins = Math.max(st.fitTop || 0, margin.t || 0) + (margin.b || 0);
   const least = MIN_PLOT_PX[(data.dynamic && data.dynamic.kind) || "surfaces"] || MIN_PLOT_PX.surfaces;
-  st.plotMax = Math.max(least, data.fill ? room : Math.min(wantPlot, room));
+  if (room - margins < least - 120) {
+    st.plotMax = Math.max(wantPlot, margins + least - 120);
+    st.companionH = wantComp;
+    return;
+  }
+  st.plotMax = Math.max(least, data.fill ? room : Math.min(wantPlot, room), st.readableFloor || 0);
   st.companionH = companion;
+}
+
+// After a draw: if the margins (a large font's title, legend rows and rotated ticks) left the
+// plots less than MIN_AREA_PX, grow the figure by the difference, and keep that height as the
+// floor of later fits for this font size (so the next render draws once, at the right height).
+const MIN_AREA_PX = 240;
+async function fitReadable(st) {
+  const fl = st.gd && st.gd._fullLayout;
+  if (!fl || !fl._size || st.kind !== "surfaces") return;
+  const fontSize = (fl.font && fl.font.size) || 0;
+  if (st.floorFont !== fontSize) {
+    st.floorFont = fontSize;
+    st.readableFloor = 0;
+  }
+  const need = MIN_AREA_PX - fl._size.h;
+  if (need <= 2) return;
+  const h = Math.round(fl.height + need);
+  st.readableFloor = h;
+  st.plotMax = h;
+  st.root.style.height = `${h + CONTROLS_PX + st.companionH}px`;
+  st.busy = true;
+  try {
+    await window.Plotly.relayout(st.gd, { height: h });
+  } finally {
+    st.busy = false;
+  }
 }
 
 // ----------------------------------------------------------------------------- surfaces mode
@@ -509,6 +547,7 @@ async function render(st, data) {
   st.baseTop = baseTop; // the server's top margin: the least the legend fit may use
   await fitLegend(st);
   await fitSquare(st);
+  await fitReadable(st);
   await drawCompanion(st, comp, config);
   if (token !== st.token) return;
   await moveStep(st, j);
