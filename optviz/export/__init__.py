@@ -311,21 +311,11 @@ class _Session:
             self.browser.close()
 
 
-def _render(
-    session: _Session,
-    scene: Scene,
-    fmt: str,
-    *,
-    out: Path | None,
-    scale: float | None,
-    fps: float | None,
-    seconds: float | None,
-    progress: Callable[[int, int], None] | None,
-) -> bytes | None:
+def _render(session: _Session, scene: Scene, fmt: str, **kw: Any) -> bytes | None:
     """The bytes of one format (or, for mp4 with `out`, the file written there), every text in the
-    scene's language (the run too: the MLP's panel labels are text)."""
+    scene's language (the run too: the MLP's panel labels are text).  kw: `_render_spoken`'s."""
     with use_lang(scene.display.lang):
-        return _render_spoken(session, scene, fmt, out=out, scale=scale, fps=fps, seconds=seconds, progress=progress)
+        return _render_spoken(session, scene, fmt, **kw)
 
 
 def _render_spoken(

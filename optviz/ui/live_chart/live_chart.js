@@ -184,6 +184,11 @@ async function fitReadable(st) {
   const h = Math.round(fl.height + need);
   st.readableFloor = h;
   st.plotMax = h;
+  await setPlotHeight(st, h);
+}
+
+// The plot's height (the element's height follows: plot, player's bar and companion).
+async function setPlotHeight(st, h) {
   st.root.style.height = `${h + CONTROLS_PX + st.companionH}px`;
   st.busy = true;
   try {
@@ -610,14 +615,11 @@ async function fitSquare(st) {
   // the room the square panels leave in the window goes to the curves below (up to their height)
   if (st.wantComp && st.availPx > 0)
     st.companionH = Math.max(MIN_COMPANION_PX, Math.min(st.wantComp, st.availPx - h - CONTROLS_PX));
-  if (Math.abs(h - fl.height) <= 2) return;
-  st.root.style.height = `${h + CONTROLS_PX + st.companionH}px`;
-  st.busy = true;
-  try {
-    await window.Plotly.relayout(st.gd, { height: h });
-  } finally {
-    st.busy = false;
+  if (Math.abs(h - fl.height) <= 2) {
+    st.root.style.height = `${fl.height + CONTROLS_PX + st.companionH}px`; // the curves' share may differ
+    return;
   }
+  await setPlotHeight(st, h);
 }
 
 // The server lays the title, the legend and the plots out for a slide's width; in a narrower page
