@@ -218,3 +218,11 @@ def test_the_corner_boxes_grow_with_the_font_size(runs):
         fig = F.mlp_figure(scene, run_mlp_scene(scene, parts=()), "boundary")
         corners = [a for a in fig.layout.annotations if str(a.xref).endswith(" domain") and a.bgcolor]
         assert corners and all(a.font.size == want for a in corners), (size, [a.font.size for a in corners])
+        # three panels at a large type: each box on two lines (the step above the accuracies), in
+        # every animation frame too, or it runs past its panel into the next one
+        frame_corners = [
+            a for fr in fig.frames for a in fr.layout.annotations if str(a.xref).endswith(" domain") and a.bgcolor
+        ]
+        assert len(corners) == 3 and frame_corners
+        for a in corners + frame_corners:
+            assert ("<br>" in a.text) == (size == 24), (size, a.text)

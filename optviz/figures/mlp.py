@@ -1197,6 +1197,11 @@ def _themed(fig: Any, d: Any) -> Any:
     """What `apply_display` leaves to each view: subplot titles at the display's font size, and
     the MLP's own colour blocks (landscape, one-hot cells, white marker rims) in the theme's colours."""
     th = THEMES[d.theme]
+    corner_px = max(12, round(font_px(d) * 0.85))
+    panels = sum(1 for a in fig.layout.annotations or () if str(a.xref or "").endswith(" domain") and a.bgcolor)
+    # three or more panels side by side at a large type: the accuracy box on two lines, or it runs
+    # past its panel into the next one ("step 500:" above "train 99%, val 97%")
+    two_lines = panels >= 3 and corner_px >= 17
     # the frames rewrite the annotations (a boundary's accuracy corners): theme them alike, or the
     # titles would change size while the animation plays (and the exporter could not tell them apart)
     for layout in (fig.layout, *(fr.layout for fr in fig.frames or ())):
@@ -1204,8 +1209,10 @@ def _themed(fig: Any, d: Any) -> Any:
             if a.name != "note" and a.xref == "paper" and a.yref == "paper" and a.showarrow is False:
                 a.font = {"size": font_px(d), "color": th["ink"]}
             elif str(a.xref or "").endswith(" domain") and a.bgcolor:  # a panel's corner box (accuracy)
-                a.font = {"size": max(12, round(font_px(d) * 0.85)), "color": th["ink"]}
+                a.font = {"size": corner_px, "color": th["ink"]}
                 a.bgcolor = th["box"]
+                if two_lines and a.text and "<br>" not in a.text:
+                    a.text = a.text.replace(": ", ":<br>", 1)
     for tr in fig.data:
         meta = tr.meta if isinstance(tr.meta, dict) else {}
         if meta.get("role") == "landscape":

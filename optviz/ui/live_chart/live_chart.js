@@ -524,6 +524,7 @@ async function render(st, data) {
   const wasAtRest = !st.mode || st.kind !== kind || st.frame >= lastFrame(st);
   st.height = data.height;
   st.fill = Boolean(data.fill);
+  st.root.classList.toggle("optviz-present", st.fill);
   const comp = dyn.companion || null;
   fitWindow(st, data, comp);
   st.mode = mode;
