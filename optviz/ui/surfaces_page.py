@@ -25,6 +25,7 @@ from optviz.figures.live import LivePayload, live_payload
 from optviz.figures.surfaces import ESCAPED_TEXT, rebounds, run_outcome
 from optviz.i18n import N_, _
 from optviz.optimizers import OPTIMIZERS
+from optviz.theory import BowlTheory, bowl_theory, hessian_eigenvalues, local_lr_limit
 from optviz.ui.controls import (
     display_control,
     log_grid,
@@ -183,6 +184,57 @@ def _on_preset() -> None:
     ss["start_preset"] = None
 
 
+def _on_theory_optimal(theory: BowlTheory) -> None:
+    """Every SGD slot's lr to lr_opt and every momentum slot's (lr, momentum) to (α*, β*): set here,
+    before the sliders are drawn; `optviz.ui.state.options` adds the values to their grids."""
+    for uid in ss.get("slots", []):
+        name = ss.get(f"o{uid}_name")
+        if name == "sgd":
+            ss[hp_key("", uid, name, "lr")] = theory.lr_opt
+        elif name == "momentum":
+            ss[hp_key("", uid, name, "lr")] = theory.hb_lr
+            ss[hp_key("", uid, name, "momentum")] = theory.hb_momentum
+
+
+def _theory(surface: str, sp: dict[str, float], start: tuple[float, float]) -> None:
+    """Goh (2017)'s predictions (`optviz.theory`): on the bowl, GD's limit, the optimal lr and heavy
+    ball's pair with their rates and a button that sets them; on every surface, the Hessian's
+    eigenvalues at the start and the local limit 2/λmax."""
+    if surface == "bowl":
+        th = bowl_theory(sp.get("kappa", 10.0))
+        st.caption(
+            _(
+                "Stable for lr < 2/λmax = {lr_max}; best lr 2/(λmin+λmax) = {lr_opt}, rate {rate}.  "
+                "Heavy ball: lr α* = {hb_lr}, momentum β* = {hb_momentum}, rate √β* = {hb_rate}."
+            ).format(
+                lr_max=f"{th.lr_max:.4g}",
+                lr_opt=f"{th.lr_opt:.4g}",
+                rate=f"{th.rate_opt:.4g}",
+                hb_lr=f"{th.hb_lr:.4g}",
+                hb_momentum=f"{th.hb_momentum:.4g}",
+                hb_rate=f"{th.hb_rate:.4g}",
+            )
+        )
+        st.button(
+            _("Set the optimal values"),
+            key="theory_optimal",
+            on_click=_on_theory_optimal,
+            args=(th,),
+            help=_("SGD's lr to 2/(λmin+λmax); momentum's lr and momentum to α*, β* (Goh 2017)"),
+        )
+    try:
+        lo, hi = hessian_eigenvalues(surface, start, sp)
+        limit = local_lr_limit(surface, start, sp)
+    except ValueError:  # a start or parameters the settle step will report
+        return
+    limit_text = f"{limit:.4g}" if limit is not None else "∞"
+    st.caption(
+        _("Hessian eigenvalues at the start: {lo}, {hi}; local limit 2/λmax = {limit}").format(
+            lo=f"{lo:.4g}", hi=f"{hi:.4g}", limit=limit_text
+        )
+    )
+
+
 # ----------------------------------------------------------------------------- the sidebar
 
 
@@ -280,6 +332,7 @@ def _sidebar(good: Scene) -> tuple[list[Group], Display]:
         groups.append(Group(run, st.empty()))
 
         st.header(_("Optimizers"), divider="gray")
+        _theory(surface, sp, start)
         specs = optimizer_slots("", list(OPTIMIZERS), MAX_OPTIMIZERS, suggest=lambda name: _suggest(surface, name, sp))
         groups.append(Group({"optimizers": tuple(specs)}, st.empty()))
 
