@@ -3,6 +3,9 @@
     bowl_theory(kappa)                          GD's and heavy ball's limits and optimal rates on the bowl
     hessian_eigenvalues(surface, point, sp)     the analytic Hessian's eigenvalues at a point, ascending
     local_lr_limit(surface, point, sp)          2/λmax there (GD's stability limit for the local quadratic)
+    gd_rate(lr, eigenvalues)                    GD's per-step contraction of the error on a quadratic
+    heavy_ball_rate(lr, momentum, eigenvalues)  heavy ball's asymptotic contraction on a quadratic
+    predicted_loss(f0, rate, steps)             f0·rate^(2t): the loss those rates predict
 
 On f(w) = ½ wᵀAw with eigenvalues λmin ≤ λmax of A, gradient descent w ← w − α∇f multiplies the
 error along the eigenvector of λ by (1 − αλ) per step: it is stable for α < 2/λmax, and the largest
@@ -18,7 +21,8 @@ Pure numbers: no streamlit, no figures.
 
 Reference:
     G. Goh, "Why Momentum Really Works", Distill, 2017. https://distill.pub/2017/momentum/
-    (sections "First Steps: Gradient Descent" and "The Critical Damping Coefficient").
+    (sections "First Steps: Gradient Descent", "The Dynamics of Momentum" and "The Critical Damping
+    Coefficient").
 """
 
 from __future__ import annotations
@@ -32,7 +36,15 @@ import numpy as np
 from optviz.validate import check_number, is_finite
 from surfaces import get_surface
 
-__all__ = ["BowlTheory", "bowl_theory", "hessian_eigenvalues", "local_lr_limit"]
+__all__ = [
+    "BowlTheory",
+    "bowl_theory",
+    "gd_rate",
+    "heavy_ball_rate",
+    "hessian_eigenvalues",
+    "local_lr_limit",
+    "predicted_loss",
+]
 
 
 @dataclass(frozen=True)
@@ -115,3 +127,53 @@ def local_lr_limit(
     model (Goh 2017); None where λmax <= 0 (no curvature upward: no limit from the quadratic)."""
     lam_max = hessian_eigenvalues(surface, point, surface_params)[1]
     return 2.0 / lam_max if lam_max > 0 else None
+
+
+def gd_rate(lr: float, eigenvalues: Sequence[float]) -> float:
+    """Gradient descent's per-step contraction of the error on a quadratic: max_i |1 − lr·λ_i|.
+
+    On f(w) = ½ wᵀAw, w ← w − lr·Aw multiplies the error's component along the eigenvector of
+    λ_i by (1 − lr·λ_i) each step (Goh 2017, "First Steps: Gradient Descent"), so the slowest
+    component shrinks by this factor; >= 1 means no convergence (> 1: divergence).
+    eigenvalues: the Hessian's, e.g. (1, κ) for the bowl.
+    """
+    lams = [float(lam) for lam in eigenvalues]
+    if not lams:
+        raise ValueError("eigenvalues must hold at least one number")
+    return max(abs(1.0 - float(lr) * lam) for lam in lams)
+
+
+def _heavy_ball_radius(alpha: float, beta: float, lam: float) -> float:
+    """The spectral radius of R = [[β, λ], [−αβ, 1 − αλ]]: trace 1 + β − αλ, determinant β."""
+    tr = 1.0 + beta - alpha * lam
+    disc = tr * tr - 4.0 * beta
+    if disc <= 0.0:  # complex pair (or a double root): both of modulus √det
+        return math.sqrt(beta)
+    return (abs(tr) + math.sqrt(disc)) / 2.0
+
+
+def heavy_ball_rate(lr: float, momentum: float, eigenvalues: Sequence[float]) -> float:
+    """Heavy ball's asymptotic per-step contraction of the error on a quadratic.
+
+    Goh's heavy ball z ← βz + ∇f(w), w ← w − αz (optviz's "momentum" with lr = α, momentum = β)
+    on f(w) = ½ wᵀAw decouples along A's eigenvectors; along the one of λ the pair (z, w) evolves by
+    the iteration matrix R = [[β, λ], [−αβ, 1 − αλ]] (Goh 2017, "The Dynamics of Momentum").  The
+    error then shrinks like ρ(R)ᵗ, ρ the spectral radius (times t where R's eigenvalues coincide);
+    this is the largest ρ(R) over `eigenvalues`.  >= 1 means no convergence.
+    """
+    lams = [float(lam) for lam in eigenvalues]
+    if not lams:
+        raise ValueError("eigenvalues must hold at least one number")
+    return max(_heavy_ball_radius(float(lr), float(momentum), lam) for lam in lams)
+
+
+def predicted_loss(f0: float, rate: float, steps: np.ndarray) -> np.ndarray:
+    """f0·rate^(2t) at each t of `steps`: the loss of a run whose error shrinks by `rate` per step.
+
+    The loss of a quadratic with its minimum 0 is quadratic in the error, so it shrinks by rate²
+    a step; f0 is the loss at t = 0.  (Exact for GD where every component contracts at `rate`, as
+    at lr_opt on the bowl; otherwise the asymptotic slope, up to a constant factor.)
+    """
+    t = np.asarray(steps, dtype=np.float64)
+    with np.errstate(over="ignore", under="ignore"):
+        return float(f0) * float(rate) ** (2.0 * t)

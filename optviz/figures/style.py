@@ -251,7 +251,7 @@ def style_trace(t: Any, display: Display) -> None:
         _put(t, "marker.line.color", th["paper"])
     elif role == "lookahead":
         _put(t, "line.color", th["ink"])
-    elif role == "contour_legend":
+    elif role in ("contour_legend", "loss_theory_key"):
         _put(t, "line.color", th["muted"])
     elif role == "path3d":
         _put(t, "line.width", 6 * width_scale)

@@ -50,7 +50,8 @@ from optviz.figures.palette import DIVERGED_COLOR, THEMES, color_for
 from optviz.figures.style import apply_display, speaks_scene, style_trace, typed_array, typed_array2
 from optviz.i18n import N_, _
 from optviz.optimizers import OPTIMIZERS
-from optviz.schedules import SCHEDULE_TITLES
+from optviz.schedules import SCHEDULE_TITLES, Schedule
+from optviz.theory import bowl_theory, gd_rate, heavy_ball_rate, predicted_loss
 from surfaces import Surface, get_surface
 
 CLICK_GRID = 40  # invisible click targets per axis (plotly fires no click events on contours)
@@ -732,8 +733,117 @@ def _in_plot_values(scene: Scene, results: Sequence[Result], ys: Sequence[np.nda
     return out
 
 
+THEORY_POINTS = 241  # points per predicted loss line at most
+THEORY_KEY = N_("theory: loss ∝ rate²ᵗ (dashed)")  # the one legend entry of the predicted lines
+
+
+def predicted_rate(result: Result) -> float | None:
+    """The per-step contraction `optviz.theory` predicts for `result`, or None where it predicts none.
+
+    Only on the bowl (a quadratic: eigenvalues 1 and κ everywhere), for plain gradient descent
+    ("sgd") and heavy ball ("momentum"; Nesterov is a separate optimizer) with a constant lr and no
+    noise, clipping or L2, the runs the theory of Goh (2017) describes exactly."""
+    opts = result.options
+    if result.surface != "bowl" or result.optimizer not in ("sgd", "momentum"):
+        return None
+    if Schedule.coerce(opts.get("schedule")) != Schedule() or opts.get("noise", 0.0) != 0.0:
+        return None
+    if opts.get("clip_norm") is not None or opts.get("l2", 0.0) != 0.0:
+        return None
+    th = bowl_theory(float(opts.get("surface_params", {}).get("kappa", 10.0)))
+    lams = (th.lambda_min, th.lambda_max)
+    hp = result.hyperparams
+    if result.optimizer == "sgd":
+        return gd_rate(hp["lr"], lams)
+    return heavy_ball_rate(hp["lr"], hp["momentum"], lams)
+
+
+def _theory_lines(
+    scene: Scene, results: Sequence[Result], ys: Sequence[np.ndarray], log: bool, xref: str, yref: str
+) -> list[dict[str, Any]]:
+    """A thin dashed line per run with a predicted rate: f(t₀)·rate^2(t−t₀) from t₀ = a quarter of
+    the steps, the loss the theory predicts
+    (`optviz.theory.predicted_loss`), in the run's colour and legend group, and one legend entry
+    for them all.  Each line stops where it leaves the span of the measured losses (the loss axis'
+    range; never below LOG_FLOOR on a log axis), so it neither stretches nor leaves the axis.
+
+    Role "loss_theory": drawn whole (the live chart cuts only the "loss" lines at the frame and
+    passes other traces through as they are)."""
+    rates = [predicted_rate(r) for r in results]
+    if not any(rate is not None for rate in rates):
+        return []
+    v = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in _in_plot_values(scene, results, ys)])
+    v = v[np.isfinite(v) & ((v > 0) if log else True)]
+    if not v.size:
+        return []
+    lo, hi = float(v.min()), float(v.max())
+    if log:
+        lo = max(lo, LOG_FLOOR)
+    steps = np.arange(scene.surfaces.steps + 1, dtype=np.float64)
+    labels = scene.surfaces.labels()
+    step_word = _("step")
+    lines: list[dict[str, Any]] = []
+    for k, (rate, y, label) in enumerate(zip(rates, ys, labels)):
+        if rate is None or not np.isfinite(y[0]):
+            continue
+        # Drawn through the measured loss a quarter of the way in, not through f₀: the rates are
+        # asymptotic (heavy ball at its optimum decays like t·rateᵗ after a transient), so what
+        # the lecture compares is the slope: a measured curve parallel to its dashed line.
+        a = min(len(steps) // 4, len(y) - 1)
+        if not (np.isfinite(y[a]) and y[a] > 0):
+            continue
+        pred = predicted_loss(float(y[a]), rate, steps[a:] - a)
+        inside = np.isfinite(pred) & (pred >= lo - 1e-12 * abs(lo)) & (pred <= hi + 1e-12 * abs(hi))
+        if not inside.any():
+            continue
+        # from where it enters the axis' span (a transient may start above it) to where it leaves
+        first = int(np.argmax(inside))
+        n = first + (int(np.argmin(inside[first:])) if not inside[first:].all() else len(pred) - first)
+        if n - first < 2:
+            continue
+        # a smooth curve (straight on a log axis): THEORY_POINTS points draw it, as plain lists the
+        # live chart passes through to plotly.js as they are
+        keep = np.unique(np.linspace(first, n - 1, min(n - first, THEORY_POINTS)).round().astype(np.int64))
+        keep_steps = steps[a:][keep]
+        rate_text = _("predicted rate {rate}").format(rate=f"{rate:.4g}")
+        lines.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": keep_steps.tolist(),
+                "y": pred[keep].tolist(),
+                "xaxis": xref,
+                "yaxis": yref,
+                "name": f"{label}: {rate_text}",
+                "legendgroup": f"opt{k}",
+                "showlegend": False,
+                "line": {"color": color_for(k), "width": 1.2, "dash": "dash"},
+                "hovertemplate": f"<b>{label}</b><br>{rate_text}<br>{step_word} %{{x}}<br>%{{y:.4g}}<extra></extra>",
+                "meta": {"role": "loss_theory", "index": k, "rate": rate},
+            }
+        )
+    if lines:  # the legend's key: no data, so a click on it hides no run
+        lines.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [None],
+                "y": [None],
+                "xaxis": xref,
+                "yaxis": yref,
+                "name": _(THEORY_KEY),
+                "legendgroup": "theory",
+                "showlegend": True,
+                "hoverinfo": "skip",
+                "line": {"width": 1.2, "dash": "dash"},
+                "meta": {"role": "loss_theory_key"},
+            }
+        )
+    return lines
+
+
 def _loss_panel(scene: Scene, results: Sequence[Result], idx: np.ndarray | None, xref: str, yref: str) -> _Panel:
-    ys = _loss_values(scene, results)[0]
+    ys, _title, log = _loss_values(scene, results)
     labels = scene.surfaces.labels()
     step_word = _("step")
     panel = _Panel()
@@ -755,6 +865,8 @@ def _loss_panel(scene: Scene, results: Sequence[Result], idx: np.ndarray | None,
                 "meta": {"role": "loss", "index": k},
             }
         )
+    for t in _theory_lines(scene, results, ys, log, xref, yref):
+        panel.add(t)
     frames = None
     if idx is not None:
         frames = []
