@@ -421,22 +421,8 @@ def _traj_panel(
     for t in _landmark_traces(scene, xref, yref):
         panel.add(t)
     panel.add(_start_trace(scene, xref, yref))
-    panel.add(
-        {  # the legend entry of the contour shape (a path shape's own legend icon is a faint circle)
-            "type": "scatter",
-            "mode": "lines",
-            "x": [None],
-            "y": [None],
-            "xaxis": xref,
-            "yaxis": yref,
-            "name": lines["name"],
-            "legendgroup": "contours",
-            "legendrank": 1000,
-            "line": {"width": 1.5},
-            "hoverinfo": "skip",
-            "meta": {"role": "contour_legend"},
-        }
-    )
+    # the legend entry of the contour shape (a path shape's own legend icon is a faint circle)
+    panel.add(_legend_key(lines["name"], "contours", "contour_legend", xref, yref, {"width": 1.5}, legendrank=1000))
     stride = _trail_stride([len(r.path) for r in results], idx) if idx is not None else 1
     last = [np.minimum(idx, len(r.path) - 1) for r in results] if idx is not None else []
     nesterov = [k for k, r in enumerate(results) if lookahead and r.optimizer == "nesterov" and r.grad.shape[0]]
@@ -823,23 +809,27 @@ def _theory_lines(
             }
         )
     if lines:  # the legend's key: no data, so a click on it hides no run
-        lines.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "x": [None],
-                "y": [None],
-                "xaxis": xref,
-                "yaxis": yref,
-                "name": _(THEORY_KEY),
-                "legendgroup": "theory",
-                "showlegend": True,
-                "hoverinfo": "skip",
-                "line": {"width": 1.2, "dash": "dash"},
-                "meta": {"role": "loss_theory_key"},
-            }
-        )
+        key = _legend_key(_(THEORY_KEY), "theory", "loss_theory_key", xref, yref, {"width": 1.2, "dash": "dash"})
+        lines.append({**key, "showlegend": True})
     return lines
+
+
+def _legend_key(name: str, group: str, role: str, xref: str, yref: str, line: dict, **extra: Any) -> dict[str, Any]:
+    """A legend entry without data: its line stands for something drawn otherwise (shapes, a group)."""
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": [None],
+        "y": [None],
+        "xaxis": xref,
+        "yaxis": yref,
+        "name": name,
+        "legendgroup": group,
+        "line": line,
+        "hoverinfo": "skip",
+        "meta": {"role": role},
+        **extra,
+    }
 
 
 def _loss_panel(scene: Scene, results: Sequence[Result], idx: np.ndarray | None, xref: str, yref: str) -> _Panel:
