@@ -2,7 +2,7 @@
 
     spec     OptimizerSpec, the one optimizer-string codec, the one run-label function
     mlp      MLPConfig (the MLP view's settings), its choices and lecture presets
-    scene    Display, SurfacesConfig, Scene, the JSON/URL codec and the version-1 migration
+    scene    Display, Analysis, SurfacesConfig, Scene, the JSON/URL codec and the version-1 migration
 
 Below it: the engine and the model (it validates against their registries).  Above it: runs,
 figures, views, exports and the page, which all read a Scene and never a widget.
@@ -10,12 +10,14 @@ figures, views, exports and the page, which all read a Scene and never a widget.
 
 from optviz.config.mlp import MLPConfig
 from optviz.config.scene import (
+    ANALYSIS_FIGURES,
     ASPECTS,
     DEFAULT_OPTIMIZERS,
     MAX_OPTIMIZERS,
     SCENE_VERSION,
     THEMES,
     VIEWS,
+    Analysis,
     Display,
     Scene,
     SurfacesConfig,
@@ -24,6 +26,8 @@ from optviz.config.scene import (
 from optviz.config.spec import OptimizerSpec, decode_optimizer, encode_optimizer, run_labels
 
 __all__ = [
+    "ANALYSIS_FIGURES",
+    "Analysis",
     "ASPECTS",
     "DEFAULT_OPTIMIZERS",
     "MAX_OPTIMIZERS",

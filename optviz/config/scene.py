@@ -15,8 +15,10 @@ Version 2 (this one) nests each view's settings: {"optviz_scene": 2, "view", "di
 one if it differs from the defaults).  Version-1 files (every surfaces field at the top, the MLP
 settings as flat pairs) and version-1 links are migrated on reading (`migrate_v1`).  The URL keys
 are the same in both versions: surface, sp, start, steps, opt, sched, noise, seed, clip, l2, the
-display's d_<field> and the MLP's m_<setting>; a custom surface (surface=custom) adds formula and
-bounds (x_min,x_max,y_min,y_max), and its file block "formula" and "bounds".
+display's d_<field>, the analysis' a_<field> (written where it differs from the default) and the
+MLP's m_<setting>; a custom surface (surface=custom) adds formula and bounds (x_min,x_max,y_min,y_max),
+and its file block "formula" and "bounds".  The file's "analysis" block (`Analysis`: the step shown
+inside one step, the map's, basins' and seed bands' settings) is written where it is not the default.
 """
 
 from __future__ import annotations
@@ -95,6 +97,56 @@ class Display:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Display:
         return cls(**_known_keys("display", d, {f.name for f in fields(cls)}))
+
+
+ANALYSIS_FIGURES = ("auto", "inside", "coords", "hpmap", "basins", "seeds")
+MAP_METRICS = ("loss", "steps", "diverged")
+BASIN_COLORS = ("minimum", "steps")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The pictures of one step and of many runs (a surfaces scene's companions to the race).
+
+    figure: the picture the scene is about, which the page opens and the exports write ("auto": the race,
+        or a shipped map scene's map; "inside": the arrows of one step; "coords": the per-coordinate
+        state over time; "hpmap": the hyperparameter map; "basins": basins of attraction; "seeds":
+        seed bands).  step: the step "inside" shows (clipped to the steps a run completed).
+    map_h2, map_metric, map_cells: the map's second axis ("" = the optimizer's usual partner, see
+        `optviz.runs.hpmap.SECOND_AXIS`), what its colour shows and its cells per axis.
+    basin_cells, basin_color, basin_runs: the basins' grid of starts per axis, their colour (the
+        minimum reached, or steps to converge) and how many of the first optimizers are drawn side by side.
+    seeds: runs per optimizer in a seed band.
+    """
+
+    figure: str = "auto"
+    step: int = 10
+    map_h2: str = ""
+    map_metric: str = "loss"
+    map_cells: int = 24
+    basin_cells: int = 48
+    basin_color: str = "minimum"
+    basin_runs: int = 2
+    seeds: int = 20
+
+    def __post_init__(self) -> None:
+        check_choice("figure", self.figure, ANALYSIS_FIGURES)
+        check_choice("map_metric", self.map_metric, MAP_METRICS)
+        check_choice("basin_color", self.basin_color, BASIN_COLORS)
+        if not isinstance(self.map_h2, str) or len(self.map_h2) > 40:
+            raise ValueError(f"map_h2 must be a hyperparameter name, got {self.map_h2!r}")
+        _int_range("step", self.step, 1, MAX_STEPS)
+        _int_range("map_cells", self.map_cells, 2, 128)
+        _int_range("basin_cells", self.basin_cells, 4, 128)
+        _int_range("basin_runs", self.basin_runs, 1, 2)
+        _int_range("seeds", self.seeds, 2, 200)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Analysis:
+        return cls(**_known_keys("analysis", d, {f.name for f in fields(cls)}))
 
 
 @dataclass(frozen=True)
@@ -225,10 +277,12 @@ class Scene:
     surfaces: SurfacesConfig = field(default_factory=SurfacesConfig)
     mlp: MLPConfig = field(default_factory=MLPConfig)
     display: Display = field(default_factory=Display)
+    analysis: Analysis = field(default_factory=Analysis)
 
     def __post_init__(self) -> None:
         check_choice("view", self.view, VIEWS)
-        for name, kind in (("surfaces", SurfacesConfig), ("mlp", MLPConfig), ("display", Display)):
+        kinds = (("surfaces", SurfacesConfig), ("mlp", MLPConfig), ("display", Display), ("analysis", Analysis))
+        for name, kind in kinds:
             if not isinstance(getattr(self, name), kind):
                 raise ValueError(f"{name} must be a {kind.__name__}")
 
@@ -240,6 +294,8 @@ class Scene:
             d["surfaces"] = self.surfaces.to_dict()
         if self.view == "mlp" or self.mlp != MLPConfig():
             d["mlp"] = self.mlp.to_dict()
+        if self.analysis != Analysis():
+            d["analysis"] = self.analysis.to_dict()
         return d
 
     def to_json(self) -> str:
@@ -256,7 +312,7 @@ class Scene:
             d = migrate_v1(d)
         elif version != SCENE_VERSION:
             raise ValueError(f"optviz_scene: this optviz reads scene versions 1 and {SCENE_VERSION}, got {version!r}")
-        d = _known_keys("scene", d, {"view", "surfaces", "mlp", "display"})
+        d = _known_keys("scene", d, {"view", "surfaces", "mlp", "display", "analysis"})
         kw: dict[str, Any] = {}
         if "view" in d:
             kw["view"] = d["view"]
@@ -266,6 +322,8 @@ class Scene:
             kw["mlp"] = MLPConfig.from_dict(d["mlp"])
         if "display" in d:
             kw["display"] = Display.from_dict(d["display"])
+        if "analysis" in d:
+            kw["analysis"] = Analysis.from_dict(d["analysis"])
         return cls(**kw)
 
     @classmethod
@@ -311,6 +369,11 @@ class Scene:
                 q[f"d_{f.name}"] = _enc(val)
         for k, v in self.mlp.query_pairs():  # only the MLP settings that differ from their defaults travel
             q[f"m_{k}"] = _enc(v)
+        base_analysis = Analysis()
+        for f in fields(Analysis):
+            val = getattr(self.analysis, f.name)
+            if val != getattr(base_analysis, f.name):
+                q[f"a_{f.name}"] = _enc(val)
         return q
 
     @classmethod
@@ -421,10 +484,19 @@ class Scene:
                 mlp.append(pair)
 
             attempt(key, set_m)
+        ana: dict[str, Any] = {}
+        for f in fields(Analysis):
+
+            def set_a(s: str, name: str = f.name) -> None:
+                val = s if name in ("figure", "map_h2", "map_metric", "basin_color") else _dec(s)
+                Analysis(**{**ana, name: val})
+                ana[name] = val
+
+            attempt(f"a_{f.name}", set_a)
         known = {"v", "view", "surface", "formula", "bounds", "steps", "sp", "start", "opt", "sched"}
         known |= {"noise", "seed", "clip", "l2"}
         for k in p:
-            if k not in known and not k.startswith(("d_", "m_")):
+            if k not in known and not k.startswith(("d_", "m_", "a_")):
                 notices.append(_("ignored unknown parameter {name}").format(name=repr(k)))
         try:
             surfaces = SurfacesConfig(**kw)
@@ -436,7 +508,13 @@ class Scene:
         except ValueError as e:
             notices.append(_("MLP settings reset to defaults: {reason}").format(reason=e))
             mlp_config = MLPConfig()
-        scene = cls(view=view[0] if view else "surfaces", surfaces=surfaces, mlp=mlp_config, display=Display(**disp))
+        scene = cls(
+            view=view[0] if view else "surfaces",
+            surfaces=surfaces,
+            mlp=mlp_config,
+            display=Display(**disp),
+            analysis=Analysis(**ana),
+        )
         return scene, notices
 
 
