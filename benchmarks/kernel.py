@@ -5,7 +5,10 @@ For each optimizer it prints three speeds measured in this run and two ratios:
   python      the very same code with NUMBA_DISABLE_JIT=1 (a plain Python/NumPy loop of the
               same rule), in a subprocess, over fewer steps
   hand        a scalar Numba loop written by hand for that one rule on Rosenbrock (the ceiling)
-and the start-up times (import + first run, with the Numba cache warm).
+and the start-up times (import + first run, with the Numba cache warm).  A last column gives the
+cost of asking for the optimizer's state (`record_state=True`, `Result.state`): the median over
+interleaved pairs of (time with) / (time without), so that both see the same load; a run that does
+not ask is the plain optviz run of the first column (compare it with `--baseline`).
 `--custom` (or `--custom-only`) times a custom surface typed as a formula, in a fresh process whose
 kernel cache is warm: its first run (parse, symbolic derivatives, stationary points, compiling the
 formula) and a second run of the same formula (targets: 3 s and 50 ms).
@@ -253,6 +256,18 @@ def hand_loop(name: str, n: int) -> float:
     return hand_random(name == "random_local_search", n, 0.05, rand, x, y, path)
 
 
+def state_cost(name: str, n: int, repeats: int) -> float:
+    """Median of t(record_state=True) / t(record_state=False) over interleaved pairs of runs."""
+
+    def timed(record: bool) -> float:
+        t0 = time.perf_counter()
+        optviz.run("rosenbrock", name, start=START, steps=n, record_state=record, **HP[name])
+        return time.perf_counter() - t0
+
+    timed(True)  # compile / warm
+    return float(np.median([timed(True) / timed(False) for _ in range(2 * repeats + 1)]))
+
+
 def best_rate(fn, n: int, repeats: int) -> float:
     """Steps per second of the fastest of `repeats` calls (the least disturbed by other load)."""
     fn()  # compile / warm
@@ -375,14 +390,17 @@ def main(argv: list[str] | None = None) -> int:
         ours = best_rate(lambda o=name: optviz.run("rosenbrock", o, start=START, steps=n, **HP[o]), n, a.repeats)
         has_hand = name in HP_HAND
         hand = best_rate(lambda o=name: hand_loop(o, n), n, a.repeats) if has_hand else np.nan
-        rows.append((name, ours, py[name], hand))
+        rows.append((name, ours, py[name], hand, state_cost(name, n, a.repeats)))
     print(f"Rosenbrock, {n:,} steps with the path recorded (python: {a.python_steps:,} steps, JIT disabled)\n")
-    print("| optimizer | optviz steps/s | python steps/s | hand loop steps/s | optviz / python | optviz / hand |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, ours, p, hand in rows:
+    print(
+        "| optimizer | optviz steps/s | python steps/s | hand loop steps/s | optviz / python | optviz / hand "
+        "| time with state / without |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, ours, p, hand, cost in rows:
         hand_s = f"{hand / 1e6:.2f} M" if np.isfinite(hand) else "—"
         ratio = f"{ours / hand:.2f}" if np.isfinite(hand) else "—"
-        print(f"| {name} | {ours / 1e6:.2f} M | {p / 1e3:.1f} k | {hand_s} | {ours / p:,.0f}x | {ratio} |")
+        print(f"| {name} | {ours / 1e6:.2f} M | {p / 1e3:.1f} k | {hand_s} | {ours / p:,.0f}x | {ratio} | {cost:.2f} |")
     if a.baseline:
         base = {}
         for line in open(a.baseline, encoding="utf-8"):
@@ -391,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
                 base[cells[1]] = float(cells[2][:-2]) * 1e6
         print("\n| optimizer | before steps/s | after steps/s | after / before |")
         print("|---|---:|---:|---:|")
-        for name, ours, _, _ in rows:
+        for name, ours, *_ in rows:
             if name in base:
                 print(f"| {name} | {base[name] / 1e6:.2f} M | {ours / 1e6:.2f} M | {ours / base[name]:.2f} |")
     if a.custom:

@@ -17,12 +17,15 @@ from typing import Any
 import numpy as np
 
 from optviz import kernel
-from optviz.optimizers import get_optimizer
+from optviz.optimizers import ADAFACTOR_EPS1, OPTIMIZERS, Optimizer, choose, get_optimizer
 from optviz.schedules import Schedule
 from optviz.validate import check_number
 from surfaces import Surface, define_custom, get_surface
 
 MAX_STEPS = 100_000
+# What a run that does not record its state passes for it: no rows, shared (never written).
+_NO_STATES = np.zeros((0, 0, 2))
+_NO_SCALS = np.zeros((0, 0))
 ESCAPE_FACTOR = 100.0  # a run stops once it is this many plot widths away from the plot
 # The point's shape for the rules that read one (`Optimizer.point`): a vector of 2, or a 1 x 2 matrix.
 _VECTOR_POINT = np.array([[0, 0, 2]], dtype=np.int64)
@@ -48,6 +51,16 @@ class Result:
     evals: int64 (k,), objective evaluations of each step (value, or value and gradient): 1 for
         the one-gradient rules, 2 for SAM and random local search, 1 + trials for L-BFGS (a
         read-only view where the count is fixed).
+    state: None unless the run asked for it (`run(record_state=True)`); then the optimizer's state
+        after each step, named as in its update rule's docstring (`Optimizer.state_names`,
+        `scal_names`): a float64 (k, 2) per state row and (k,) per scalar, the value after step t
+        in row t-1, as `grad`.  Derived entries (see `derived_state`): "step_size" (k, 2), the
+        per-coordinate factor of the rule's direction, update = -step_size * direction (minus
+        lr * weight_decay * x for decoupled decay), the direction being `state[direction]` or
+        `grad` for direction "g"; "direction" (k, 2) where the rule steps along neither g nor a
+        state row; "bias1", "bias2" (k,), the bias-correction factors 1/(1 - beta^t) the rule
+        applies (ones with bias_correction off).
+    direction: the key of the direction step_size multiplies ("g": `grad`), None without one.
     """
 
     surface: str
@@ -62,6 +75,8 @@ class Result:
     options: dict[str, Any] = field(default_factory=dict)
     probe: np.ndarray | None = None
     evals: np.ndarray | None = None
+    state: dict[str, np.ndarray] | None = None
+    direction: str | None = None
 
     @property
     def evaluations(self) -> int:
@@ -108,6 +123,7 @@ def run(
     l2: float = 0.0,
     formula: str | None = None,
     bounds: Sequence[Sequence[float]] | None = None,
+    record_state: bool = False,
     **hyperparams: Any,
 ) -> Result:
     """Run `optimizer` on `surface` for `steps` steps and return its `Result`.
@@ -125,6 +141,8 @@ def run(
         surface); noise_seed: its seed.
     clip_norm: clip the gradient to this Euclidean norm (after noise); None = no clipping.
     l2: coupled L2 weight decay, g <- g + l2 * x (torch's `weight_decay` argument).
+    record_state: also return the optimizer's state after every step in `Result.state` (its
+        moments, buffers and effective step size; see `Result`).  Off, a run costs what it did.
     **hyperparams: the optimizer's own (lr, momentum, beta1, ...); see OPTIMIZERS[name].hparams.
     """
     surf = resolve_surface(surface, formula, bounds)
@@ -138,6 +156,8 @@ def run(
     nseed = int(check_number("noise_seed", noise_seed, 0, 2**63 - 1))
     clip = 0.0 if clip_norm is None else check_number("clip_norm", clip_norm, 1e-12, 1e12)
     l2v = check_number("l2", l2, 0.0, 1e3)
+    if not isinstance(record_state, (bool, np.bool_)):
+        raise ValueError(f"record_state must be True or False, got {record_state!r}")
 
     base = hps.get("lr", hps.get("step", np.nan))
     if sched == Schedule():  # the default: lr * 1.0 == lr, without the factors' three temporaries
@@ -181,6 +201,10 @@ def run(
     # rules compare (L-BFGS's line search needs the value of what it descends).  The searches have
     # no gradient and always compared plain f: they keep doing so, like the noise above.
     l2_rule = 0.0 if opt.gradient_free else l2v
+    states, scals = _NO_STATES, _NO_SCALS
+    if record_state:  # the named rows only (L-BFGS's 40 history rows stay out; see kernel._record)
+        states = np.empty((steps, len(opt.state_names), 2))
+        scals = np.empty((steps, len(opt.scal_names)))
     if surf.formula:  # a custom surface: its compiled callbacks instead of an opcode
         head = (*kernel.formula_functions(surf, hessian=opt.needs_hessian), sp)
         step_all = kernel.custom_runner(opt)
@@ -205,6 +229,8 @@ def run(
         grads,
         probes,
         evals,
+        states,
+        scals,
     )
     k = int(k)
     options = {
@@ -229,7 +255,170 @@ def run(
         options=options,
         probe=probes[:k] if own_probes else path[:k],
         evals=np.broadcast_to(np.int64(fixed_evals), (k,)) if fixed_evals else evals[:k],  # read-only view
+        state=_state(opt, hps, states[:k], scals[:k], lr[:k], grads[:k], path[: k + 1]) if record_state else None,
+        direction=(opt.direction_key(hps) or None) if record_state else None,
     )
+
+
+def _state(
+    opt: Optimizer,
+    hps: dict[str, float],
+    states: np.ndarray,
+    scals: np.ndarray,
+    lr: np.ndarray,
+    grad: np.ndarray,
+    path: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """`Result.state` from the kernel's recording: the named rows and scalars, then the derived entries."""
+    out = {n: states[:, i] for i, n in enumerate(opt.state_keys(hps)) if n}
+    out.update({n: scals[:, i] for i, n in enumerate(choose(c, hps) for c in opt.scal_names) if n})
+    derive = _DERIVED.get(opt.name)
+    if derive is not None:
+        t = np.arange(1, lr.shape[0] + 1, dtype=np.float64)
+        out.update(derive(hps, out, lr[:, None], t[:, None], grad, path[:-1]))
+    return out
+
+
+# --------------------------------------------------------------------------- derived state
+# Each rule's effective step size, written from its update rule (`optviz.optimizers`) over the
+# recorded state: the factor of its direction, so that path[t] - path[t-1] = -step_size * direction
+# (- lr * weight_decay * path[t-1] for decoupled decay) holds to rounding (tests/test_state.py).
+# Arguments: hyperparameters, the named state (k, 2) / (k,), lr and t as (k, 1) columns, the
+# gradient (k, 2) and the point each step started from (k, 2).  Returned: "step_size" (k, 2), and
+# "direction", "bias1", "bias2" where the rule has them.
+
+
+def _prev(a: np.ndarray) -> np.ndarray:
+    """The value before each step: zeros (the initial state), then a's rows shifted down by one."""
+    out = np.zeros_like(a)
+    out[1:] = a[:-1]
+    return out
+
+
+def _bias(hp: dict[str, float], t: np.ndarray, corrected: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Adam's bias-correction factors 1/(1 - beta1^t), 1/(1 - beta2^t) as (k, 1) columns (ones when off)."""
+    if not corrected:
+        return np.ones_like(t), np.ones_like(t)
+    return 1.0 / (1.0 - hp["beta1"] ** t), 1.0 / (1.0 - hp["beta2"] ** t)
+
+
+def _flat(*cols: np.ndarray) -> dict[str, np.ndarray]:
+    return {n: c[:, 0] for n, c in zip(("bias1", "bias2"), cols)}
+
+
+def _per_coord(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    return np.broadcast_to(a, grad.shape).copy()
+
+
+def _lr_only(hp, st, lr, t, grad, x):  # SGD along g; momentum along b
+    return {"step_size": _per_coord(lr, grad)}
+
+
+def _nesterov(hp, st, lr, t, grad, x):
+    return {"step_size": _per_coord(lr, grad), "direction": grad + hp["momentum"] * st["b"]}
+
+
+def _adagrad(hp, st, lr, t, grad, x):
+    clr = lr / (1.0 + (t - 1.0) * hp["lr_decay"])
+    return {"step_size": clr / (np.sqrt(st["s"]) + hp["eps"])}
+
+
+def _rmsprop(hp, st, lr, t, grad, x):
+    if hp["momentum"] > 0.0:  # x <- x - lr b: the 1/d is already inside b
+        return {"step_size": _per_coord(lr, grad)}
+    v = st["v"] - st["gbar"] * st["gbar"] if hp["centered"] else st["v"]
+    return {"step_size": lr / (np.sqrt(v) + hp["eps"])}
+
+
+def _adadelta(hp, st, lr, t, grad, x):
+    eps = hp["eps"]
+    return {"step_size": lr * np.sqrt(_prev(st["u"]) + eps) / np.sqrt(st["v"] + eps)}
+
+
+def _adam(hp, st, lr, t, grad, x):
+    b1, b2 = _bias(hp, t, hp.get("bias_correction", 1.0) != 0.0)
+    vv = st.get("vhat", st["v"])
+    return {"step_size": lr * b1 / (np.sqrt(vv) * np.sqrt(b2) + hp["eps"]), **_flat(b1, b2)}
+
+
+def _nadam(hp, st, lr, t, grad, x):
+    beta1, psi = hp["beta1"], hp["momentum_decay"]
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1.0) * psi))
+    prod = st["mu_product"][:, None]
+    _, b2 = _bias(hp, t)
+    direction = (1.0 - mu) / (1.0 - prod) * grad + mu_next / (1.0 - prod * mu_next) * st["m"]
+    return {"step_size": lr / (np.sqrt(st["v"] * b2) + hp["eps"]), "direction": direction, "bias2": b2[:, 0]}
+
+
+def _radam(hp, st, lr, t, grad, x):
+    b1, b2 = _bias(hp, t)
+    beta2 = hp["beta2"]
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    rho_t = rho_inf - 2.0 * t * beta2**t * b2
+    adaptive = rho_t > 5.0
+    rt = np.where(adaptive, rho_t, 5.0)  # the rectification only where it is used (no sqrt of < 0)
+    rect = np.sqrt((rt - 4.0) * (rt - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rt))
+    scale = np.where(adaptive, rect / np.sqrt(b2) / (np.sqrt(st["v"]) + hp["eps"]), 1.0)
+    return {"step_size": lr * b1 * scale, **_flat(b1, b2)}
+
+
+def _adamax(hp, st, lr, t, grad, x):
+    b1, _ = _bias(hp, t)
+    return {"step_size": lr * b1 / st["u"], "bias1": b1[:, 0]}
+
+
+def _rprop(hp, st, lr, t, grad, x):  # x <- x - sign(g) delta, g zeroed after a sign change (g_prev)
+    return {"step_size": st["delta"].copy(), "direction": np.sign(st["g_prev"])}
+
+
+def _adafactor(hp, st, lr, t, grad, x):  # the unfactored (vector) form: a surface's point is one vector
+    n = grad.shape[1]
+    alpha = np.maximum(hp["eps2"], np.sqrt(np.sum(x * x, axis=1, keepdims=True)) / n**0.5)
+    alpha = alpha * np.minimum(lr, 1.0 / np.sqrt(t))
+    inv = 1.0 / np.sqrt(np.maximum(st["V"], ADAFACTOR_EPS1 * ADAFACTOR_EPS1))
+    u = inv * grad
+    rms = np.sqrt(np.sum(u * u, axis=1, keepdims=True)) / (n**0.5 * hp["d"])
+    return {"step_size": alpha / np.maximum(1.0, rms) * inv}
+
+
+def _lion(hp, st, lr, t, grad, x):
+    beta1 = hp["beta1"]
+    return {"step_size": _per_coord(lr, grad), "direction": np.sign(_prev(st["m"]) * beta1 + (1.0 - beta1) * grad)}
+
+
+def _sam(hp, st, lr, t, grad, x):
+    if hp["adam"]:
+        return _adam(hp, st, lr, t, grad, x)
+    return _lr_only(hp, st, lr, t, grad, x)
+
+
+def _muon(hp, st, lr, t, grad, x):  # a surface's point is a 1 x 2 matrix (`Optimizer.point`)
+    nr, nc = 1, grad.shape[1]
+    scale = 0.2 * np.sqrt(max(nr, nc)) if hp["match_rms_adamw"] else np.sqrt(max(1.0, nr / nc))
+    return {"step_size": _per_coord(lr * scale, grad)}
+
+
+_DERIVED = {
+    "sgd": _lr_only,
+    "momentum": _lr_only,
+    "nesterov": _nesterov,
+    "adagrad": _adagrad,
+    "rmsprop": _rmsprop,
+    "adadelta": _adadelta,
+    "adam": _adam,
+    "amsgrad": _adam,
+    "adamw": _adam,
+    "nadam": _nadam,
+    "radam": _radam,
+    "adamax": _adamax,
+    "rprop": _rprop,
+    "adafactor": _adafactor,
+    "lion": _lion,
+    "sam": _sam,
+    "muon": _muon,
+}
+assert set(_DERIVED) == {o.name for o in OPTIMIZERS.values() if o.direction}, "a step size per rule with a direction"
 
 
 def resolve_surface(surface: str, formula: str | None = None, bounds: Any = None) -> Surface:

@@ -29,6 +29,7 @@ DONE, EVAL_F, EVAL_FG = 0, 1, 2
 # What a rule needs at the current iterate before it is called (registry field `at_x`).
 NOTHING, VALUE, GRADIENT = 0, 1, 2
 N_SCAL = 64  # length of the scalar state every rule receives (scal[0] = 1 at t = 1, the rest too)
+N_REC = 4  # at most this many leading entries of `scal` are named for recording (`Optimizer.scal_names`)
 NEWTON_MIN_CURVATURE = 1e-6  # |eigenvalue| floor of the Newton fallback
 SAM_NORM_EPS = 1e-12  # rho / (||g|| + 1e-12): a zero gradient gives no perturbation (davda54/sam)
 ADAFACTOR_EPS1 = float(np.finfo(np.float64).eps)  # torch.optim.Adafactor's eps1 default (None: finfo.eps)
@@ -53,7 +54,8 @@ def _momentum(x, g, buf, lr, mu, nesterov):
 
     b <- mu * b + g;  x <- x - lr * b              (nesterov False)
     b <- mu * b + g;  x <- x - lr * (g + mu * b)   (nesterov True)
-    Symbols: b = `buf` (state row 0), mu = `momentum`, lr = `lr`.
+    Symbols: b = `buf` (state row 0), mu = `momentum`, lr = `lr`; direction = g + mu * b, the
+    vector Nesterov's lr multiplies.
     The textbook form v <- mu * v - lr * g, x <- x + v is the same trajectory with v = -lr * b
     while lr is constant.  Torch's Nesterov is Sutskever et al.'s look-ahead after the change of
     variable x' = x + mu * v: the gradient is taken at the stored point, which already is the
@@ -163,7 +165,8 @@ def _nadam(x, g, m, v, scal, t, lr, beta1, beta2, eps, momentum_decay):
     m <- beta1 * m + (1 - beta1) * g;   v <- beta2 * v + (1 - beta2) * g^2
     d = sqrt(v / (1 - beta2^t)) + eps
     x <- x - lr * (1 - mu_t) / (1 - P_t) * g / d - lr * mu_{t+1} / (1 - P_t * mu_{t+1}) * m / d
-    Symbols: m (row 0), v (row 1), P_t = `scal[0]` (starts at 1).
+    Symbols: m (row 0), v (row 1), P_t = mu_product = `scal[0]` (starts at 1); the step is lr / d
+    along direction = (1 - mu_t) / (1 - P_t) * g + mu_{t+1} / (1 - P_t * mu_{t+1}) * m.
     """
     mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
@@ -298,7 +301,8 @@ def _rprop(x, g, prev, size, t, lr, eta_minus, eta_plus, step_min, step_max):
                            s < 0: delta <- max(delta * eta_minus, step_min), and g <- 0 (no move)
     x <- x - sign(g) * delta;   g_prev <- g
     Symbols: g_prev = `prev` (row 0), delta = `size` (row 1), per coordinate; delta starts at lr
-    (this step's lr at t = 1; afterwards lr and its schedule play no part, as in torch).
+    (this step's lr at t = 1; afterwards lr and its schedule play no part, as in torch); the step
+    is delta along direction = sign(g_prev), the sign of the gradient after the zeroing above.
     """
     if t == 1:
         for i in range(x.shape[0]):
@@ -323,8 +327,9 @@ def _lion(x, g, m, lr, beta1, beta2, weight_decay):
 
     x <- x * (1 - lr * weight_decay)
     x <- x - lr * sign(beta1 * m + (1 - beta1) * g);   m <- beta2 * m + (1 - beta2) * g
-    Symbols: m (row 0), the momentum.  Every coordinate moves by exactly lr (or 0 where the
-    interpolation is 0): the update has the size of lr whatever the gradient's scale.
+    Symbols: m (row 0), the momentum; direction = sign(beta1 * m + (1 - beta1) * g), with m before
+    its update.  Every coordinate moves by exactly lr (or 0 where the interpolation is 0): the
+    update has the size of lr whatever the gradient's scale.
     """
     decay = 1.0 - lr * weight_decay
     for i in range(x.shape[0]):
@@ -487,7 +492,7 @@ def _sam(phase, x, g, probe, state, t, lr, rho, adam, momentum, beta1, beta2, ep
     base: SGD with momentum mu (torch.optim.SGD form; mu = 0 is plain SGD), or Adam (`adam`).
     Phase 0 receives g at x and asks for the gradient at the perturbed point x + e (the probe);
     phase 1 takes the base step from x (not from x + e).  Symbols: rho the neighbourhood radius,
-    state rows: momentum buffer or Adam's m (row 0), v (row 1).
+    state rows: the momentum buffer b or Adam's m (row 0), v (row 1).
     """
     if phase == 0:
         s = 0.0
@@ -514,8 +519,9 @@ def _schedule_free(phase, x, g, probe, y, z, v, scal, t, lr, beta, beta2, eps, w
     g = grad f(y) (AdamW: g / (sqrt(v / (1 - beta2^t)) + eps), v <- beta2 v + (1 - beta2) g^2) + weight_decay * y
     y <- lerp(y, z, c_t) + lr (beta (1 - c_t) - 1) g;   z <- z - lr g;   x = lerp(y, z, 1 - 1/beta)
     Symbols: beta = `beta1` (AdamW) or `momentum` (SGD); r, power = `r`, `weight_lr_power`;
-    y (row 0), z (row 1), v (row 2); scal[0] = sum of weights, scal[1] = max lr.  The stored point
-    x is the package's eval() point; phase 0 asks for the gradient at y (the probe).
+    y (row 0), z (row 1), v (row 2); scal[0] = weight_sum, the sum of weights; scal[1] = lr_max,
+    the largest lr so far.  The stored point x is the package's eval() point; phase 0 asks for the
+    gradient at y (the probe).
     The package's warmup_steps is optviz's schedule warm-up (the same (k+1)/warmup factor on lr).
     """
     n = x.shape[0]
@@ -592,7 +598,9 @@ def _lbfgs(phase, x, g, f, probe, state, scal, lr, m, line_search, tolerance_gra
     torch's strong-Wolfe search (c1 = 1e-4, c2 = 0.9, cubic interpolation, at most 24 trials)
     started at that value.  No step while max|g| <= tolerance_grad or g.d > -tolerance_change.
     Rows: d (0), previous gradient (1), x at the start of the search (2), q / r of the
-    two-loop recursion (3), y_k (4 ..), s_k (4 + m ..); scalars in scal (see _LB_*).
+    two-loop recursion (3), y_k (4 ..), s_k (4 + m ..); scalars in scal (see _LB_*), among them
+    tau (scal[1], the last step length), H_diag = s.y / y.y of H_0 (scal[2]), pairs = the number
+    of (s, y) pairs kept (scal[3]).  Symbols: d (row 0), g_prev (row 1, the gradient at x).
     Phase 0 receives f and g at x; each line-search trial x + tau d is a probe (EVAL_FG).
     """
     n = x.shape[0]
@@ -862,6 +870,19 @@ class Optimizer:
     proposes: bool = False
     random: str = ""  # "normal" (N(0, 1) per coordinate) or "uniform" (in the plot bounds): the draws in `rnd`
     state_rows: int = 4  # rows of the per-parameter state array
+    # What `optviz.run(record_state=True)` reports in `Result.state`, named as in the rule's docstring:
+    # the state rows in order ("" = a scratch row, not reported; rows after the last name neither),
+    # and the leading entries of `scal` (at most N_REC).  A name of the form "a if hp else b" depends
+    # on whether hyperparameter hp is on (SAM's row 0 is Adam's m or the momentum buffer b).
+    state_names: tuple[str, ...] = ()
+    scal_names: tuple[str, ...] = ()
+    # The key of `Result.state` that the effective step size multiplies: the step of a rule with a
+    # direction is update = -step_size * direction - lr * weight_decay * x (the last term only for
+    # rules with decoupled weight decay: AdamW, Lion, Adafactor, Muon; coupled L2 enters through g,
+    # hence through m, v, b, ...).  "g" is `Result.grad`; "direction" a derived entry, for rules
+    # that step along neither g nor a state row (see `optviz.api`); "" = no such notion (Newton,
+    # L-BFGS, the random searches, Schedule-Free, whose x is an average).  May be "a if hp else b".
+    direction: str = ""
     point: str = "vector"  # on a 2D surface the point is a "vector" of 2 or a "matrix" of 1 x 2 (`blocks`)
     needs_hessian: bool = False
     gradient_free: bool = False  # random searches: use f only
@@ -885,12 +906,31 @@ class Optimizer:
                 raise ValueError(f"optimizer {self.name!r} takes no hyperparameter {k!r}; it takes: {allowed}")
         return {n: p.validate(hyperparams.get(n, p.default), self.name) for n, p in known.items()}
 
+    def state_keys(self, resolved: dict[str, float]) -> tuple[str, ...]:
+        """`state_names` with each conditional name chosen for `resolved` ("" = a row not reported)."""
+        return tuple(choose(n, resolved) for n in self.state_names)
+
+    def direction_key(self, resolved: dict[str, float]) -> str:
+        """`direction` chosen for `resolved`: "g", a state name, "direction", or "" (no step size)."""
+        return choose(self.direction, resolved)
+
     def pack(self, resolved: dict[str, float]) -> np.ndarray:
         """Every hyperparameter but the seed, at `index[name]`, as the kernels read them."""
         hp = np.zeros(N_HP)
         for name, i in self.index.items():
             hp[i] = resolved[name]
         return hp
+
+
+_CHOICE = re.compile(r"(\w*) if (\w+) else (\w*)")
+
+
+def choose(name: str, resolved: dict[str, float]) -> str:
+    """A registry name that may depend on a hyperparameter: "a if hp else b" is a where hp != 0."""
+    m = _CHOICE.fullmatch(name)
+    if m is None:
+        return name
+    return m.group(1) if resolved[m.group(2)] != 0.0 else m.group(3)
 
 
 _REGISTRY = (
@@ -903,6 +943,7 @@ _REGISTRY = (
         {r"g_t": N_("gradient at θₜ (plus noise σ if set)"), r"\eta": N_("learning rate")},
         N_("Steps straight down the local slope; zig-zags across narrow valleys."),
         rule="_sgd(x, g, lr)",
+        direction="g",
     ),
     Optimizer(
         "momentum",
@@ -916,6 +957,8 @@ _REGISTRY = (
             "torch stores b = −v/η; same path for a constant η."
         ),
         rule="_momentum(x, g, state[0], lr, {momentum}, False)",
+        state_names=("b",),
+        direction="b",
     ),
     Optimizer(
         "nesterov",
@@ -929,6 +972,8 @@ _REGISTRY = (
             "torch (and optviz) run the equivalent form in the look-ahead variable."
         ),
         rule="_momentum(x, g, state[0], lr, {momentum}, True)",
+        state_names=("b",),
+        direction="direction",
     ),
     Optimizer(
         "adagrad",
@@ -943,6 +988,8 @@ _REGISTRY = (
         {r"s_t": N_("sum of all squared gradients so far (per coordinate)")},
         N_("Per-coordinate step η/√sₜ only shrinks: fast start, then it stalls on long runs."),
         rule="_adagrad(x, g, state[0], t, lr, {lr_decay}, {eps})",
+        state_names=("s",),
+        direction="g",
     ),
     Optimizer(
         "rmsprop",
@@ -967,6 +1014,8 @@ _REGISTRY = (
         {r"s_t": N_("moving average of squared gradients"), r"\rho": N_("its decay (torch's alpha)")},
         N_("AdaGrad with a forgetting average: the step no longer decays to zero."),
         rule="_rmsprop(x, g, state[0], state[1], state[2], lr, {alpha}, {eps}, {momentum}, {centered} != 0.0)",
+        state_names=("v", "gbar if centered else ", "b if momentum else "),  # rows the variant uses
+        direction="b if momentum else g",
     ),
     Optimizer(
         "adadelta",
@@ -985,6 +1034,8 @@ _REGISTRY = (
         },
         N_("No learning rate in Zeiler's form (η = 1): the step size is learnt from past steps."),
         rule="_adadelta(x, g, state[0], state[1], lr, {rho}, {eps})",
+        state_names=("v", "u"),
+        direction="g",
     ),
     Optimizer(
         "adam",
@@ -1002,6 +1053,8 @@ _REGISTRY = (
         N_("Momentum + RMSProp with bias correction; the step is about η in every coordinate."),
         rule="_adam(x, g, state[0], state[1], state[2], t, lr, {beta1}, {beta2}, {eps}, {bias_correction} != 0.0, "
         "False, 0.0)",
+        state_names=("m", "v"),
+        direction="m",
     ),
     Optimizer(
         "amsgrad",
@@ -1014,6 +1067,8 @@ _REGISTRY = (
         N_("Adam whose denominator never shrinks, which repairs Adam's convergence proof."),
         rule="_adam(x, g, state[0], state[1], state[2], t, lr, {beta1}, {beta2}, {eps}, {bias_correction} != 0.0, "
         "True, 0.0)",
+        state_names=("m", "v", "vhat"),
+        direction="m",
     ),
     Optimizer(
         "adamw",
@@ -1032,6 +1087,8 @@ _REGISTRY = (
         N_("Adam with weight decay applied to the weights, not added to the gradient (unlike L2)."),
         rule="_adam(x, g, state[0], state[1], state[2], t, lr, {beta1}, {beta2}, {eps}, {bias_correction} != 0.0, "
         "False, {weight_decay})",
+        state_names=("m", "v"),
+        direction="m",
     ),
     Optimizer(
         "nadam",
@@ -1050,6 +1107,9 @@ _REGISTRY = (
         {r"\mu_t": N_("momentum schedule β₁(1 − ½·0.96^{tψ})"), r"m_t": N_("Adam's first moment")},
         N_("Adam with Nesterov's look-ahead on the momentum term."),
         rule="_nadam(x, g, state[0], state[1], scal, t, lr, {beta1}, {beta2}, {eps}, {momentum_decay})",
+        state_names=("m", "v"),
+        scal_names=("mu_product",),
+        direction="direction",
     ),
     Optimizer(
         "newton",
@@ -1118,6 +1178,8 @@ _REGISTRY = (
         },
         N_("Adam that starts as momentum SGD and turns adaptive once v has averaged enough steps (ρₜ > 5)."),
         rule="_radam(x, g, state[0], state[1], t, lr, {beta1}, {beta2}, {eps})",
+        state_names=("m", "v"),
+        direction="m",
         paper="Liu et al. 2020, On the Variance of the Adaptive Learning Rate and Beyond (ICLR)",
     ),
     Optimizer(
@@ -1130,6 +1192,8 @@ _REGISTRY = (
         {r"u_t": N_("exponentially weighted infinity norm of the gradients (replaces Adam's √v)")},
         N_("Adam with the L∞ norm instead of the L2 norm of past gradients: no square roots, no bias correction of u."),
         rule="_adamax(x, g, state[0], state[1], t, lr, {beta1}, {beta2}, {eps})",
+        state_names=("m", "u"),
+        direction="m",
         paper="Kingma & Ba 2015, Adam: A Method for Stochastic Optimization (ICLR), section 7.1",
     ),
     Optimizer(
@@ -1155,6 +1219,8 @@ _REGISTRY = (
         },
         N_("Only gradient signs count: each coordinate speeds up while its sign holds and backs off when it flips."),
         rule="_rprop(x, g, state[0], state[1], t, lr, {eta_minus}, {eta_plus}, {step_min}, {step_max})",
+        state_names=("g_prev", "delta"),
+        direction="direction",
         paper="Riedmiller & Braun 1993, A Direct Adaptive Method for Faster Backpropagation Learning: "
         "the RPROP Algorithm",
     ),
@@ -1189,6 +1255,8 @@ _REGISTRY = (
             "On a 2D surface the point is a vector (unfactored); on the MLP each weight matrix is factored."
         ),
         rule="_adafactor(x, g, state[0], state[1], t, lr, {beta2_decay}, {eps2}, {d}, {weight_decay}, blocks)",
+        state_names=("V",),  # the unfactored second moment: on a surface the point is one vector
+        direction="g",
         paper="Shazeer & Stern 2018, Adafactor: Adaptive Learning Rates with Sublinear Memory Cost (ICML)",
     ),
     Optimizer(
@@ -1218,6 +1286,8 @@ _REGISTRY = (
             "whatever the gradient's size."
         ),
         rule="_lion(x, g, state[0], lr, {beta1}, {beta2}, {weight_decay})",
+        state_names=("m",),
+        direction="direction",
         paper="Chen et al. 2023, Symbolic Discovery of Optimization Algorithms (NeurIPS)",
     ),
     Optimizer(
@@ -1250,6 +1320,8 @@ _REGISTRY = (
         },
         N_("Takes the gradient at the uphill point ρ away, which steers towards flat minima."),
         rule="_sam(phase, x, g, probe, state, t, lr, {rho}, {adam} != 0.0, {momentum}, {beta1}, {beta2}, {eps})",
+        state_names=("m if adam else b", "v if adam else "),
+        direction="m if adam else b",
         paper="Foret et al. 2021, Sharpness-Aware Minimization for Efficiently Improving Generalization (ICLR)",
         probes=True,
     ),
@@ -1289,6 +1361,8 @@ _REGISTRY = (
         ),
         rule="_schedule_free(phase, x, g, probe, state[0], state[1], state[2], scal, t, lr, {beta1}, {beta2}, {eps}, "
         "{weight_decay}, {r}, {weight_lr_power}, True)",
+        state_names=("y", "z", "v"),
+        scal_names=("weight_sum", "lr_max"),
         paper="Defazio et al. 2024, The Road Less Scheduled (NeurIPS)",
         at_x=NOTHING,
         probes=True,
@@ -1322,6 +1396,8 @@ _REGISTRY = (
         N_("SGD whose averaged iterates replace the learning-rate schedule; β interpolates like momentum."),
         rule="_schedule_free(phase, x, g, probe, state[0], state[1], state[2], scal, t, lr, {momentum}, 0.0, 0.0, "
         "{weight_decay}, {r}, {weight_lr_power}, False)",
+        state_names=("y", "z"),
+        scal_names=("weight_sum", "lr_max"),
         paper="Defazio et al. 2024, The Road Less Scheduled (NeurIPS)",
         at_x=NOTHING,
         probes=True,
@@ -1357,6 +1433,8 @@ _REGISTRY = (
         ),
         rule="_muon(x, g, state, t, lr, {lr}, {momentum}, {nesterov} != 0.0, {weight_decay}, int({ns_steps}), {eps}, "
         "{match_rms_adamw} != 0.0, {adamw_lr}, blocks)",
+        state_names=("B", "", "", "O"),  # rows 1, 2: AdamW for vector blocks, none on a surface
+        direction="O",
         paper="Jordan et al. 2024, Muon: An optimizer for hidden layers in neural networks (blog); "
         "Liu et al. 2025, Muon is Scalable for LLM Training",
         state_rows=7,
@@ -1387,6 +1465,8 @@ _REGISTRY = (
         ),
         rule="_lbfgs(phase, x, g, f, probe, state, scal, lr, int({history_size}), {line_search} != 0.0, "
         "{tolerance_grad}, {tolerance_change})",
+        state_names=("d", "g_prev"),  # the history of (s, y) pairs is not reported
+        scal_names=("", "tau", "H_diag", "pairs"),
         paper="Liu & Nocedal 1989, On the limited memory BFGS method for large scale optimization",
         probes=True,
         state_rows=4 + 2 * LBFGS_HISTORY_MAX,
@@ -1430,12 +1510,45 @@ def _build(entries: tuple[Optimizer, ...]) -> tuple[Optimizer, ...]:
             raise ValueError(f"hyperparameters {sorted(unused)} of {o.name!r} are never read by its rule {o.rule!r}")
         if o.proposes and not (o.probes and o.at_x == VALUE and "phase" in o.rule):
             raise ValueError(f"{o.name!r} proposes a point: it must probe, read f at x (at_x=VALUE) and its phase")
+        _check_recorded(o, names)
         fn = o.rule.split("(", 1)[0]
         rule_fn = getattr(globals().get(fn), "py_func", globals().get(fn))  # py_func: the jitted rule's source
         if getattr(rule_fn, "__module__", None) != __name__ or not fn.startswith("_"):
             raise ValueError(f"rule of {o.name!r} calls {fn!r}, which is not a compiled rule of this module")
         out.append(replace(o, code=code, index=index))
     return tuple(out)
+
+
+DERIVED = ("step_size", "bias1", "bias2", "direction")  # `Result.state` entries `optviz.api` computes
+
+
+def _alternatives(name: str) -> set[str]:
+    m = _CHOICE.fullmatch(name)
+    return {m.group(1), m.group(3)} if m else {name}
+
+
+def _check_recorded(o: Optimizer, hparams: list[str]) -> None:
+    """ValueError unless `o`'s recorded names fit its state, read hyperparameters it has, do not
+    repeat or shadow a derived entry, and its direction names something that exists."""
+    if len(o.state_names) > o.state_rows or len(o.scal_names) > N_REC:
+        raise ValueError(f"{o.name!r} names more than its {o.state_rows} state rows or {N_REC} scal entries")
+    specs = (*o.state_names, *o.scal_names, o.direction)
+    for spec in specs:
+        m = _CHOICE.fullmatch(spec)
+        if m is not None and m.group(2) not in hparams:
+            raise ValueError(f"{o.name!r}: {spec!r} depends on {m.group(2)!r}, which is not among {hparams}")
+        if not m and not re.fullmatch(r"\w*", spec):
+            raise ValueError(f"{o.name!r}: {spec!r} is neither a name nor 'a if hyperparameter else b'")
+    named = [n for spec in (*o.state_names, *o.scal_names) for n in _alternatives(spec) if n]
+    for n in named:
+        if n in DERIVED or n == "g":
+            raise ValueError(f"{o.name!r}: state name {n!r} is taken by a derived entry or the gradient")
+    for flags in ({h: 0.0 for h in hparams}, {h: 1.0 for h in hparams}):
+        chosen = [n for n in (*o.state_keys(flags), *(choose(c, flags) for c in o.scal_names)) if n]
+        if len(set(chosen)) != len(chosen):
+            raise ValueError(f"{o.name!r}: repeated state names {chosen}")
+    if not _alternatives(o.direction) <= {"", "g", "direction", *named}:
+        raise ValueError(f"{o.name!r}: direction {o.direction!r} names no state entry, 'g' or 'direction'")
 
 
 def binding(o: Optimizer, prefix: str = "") -> str:
