@@ -16,11 +16,16 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    """Import the heavy parts lazily: `optviz.export(scene, "fig.svg")` and `optviz.mlp`."""
+    """Import the heavy parts lazily: `optviz.export(scene, "fig.svg")`, `optviz.mlp` and `optviz.sweep(...)`."""
     if name in ("export", "mlp", "figures", "config", "views"):
         import importlib
 
         return importlib.import_module(f"optviz.{name}")
+    if name == "sweep":  # the function `optviz.runs.sweep.sweep` (pandas and the MLP come with it)
+        from optviz.runs.sweep import sweep
+
+        globals()["sweep"] = sweep
+        return sweep
     raise AttributeError(f"module 'optviz' has no attribute {name!r}")
 
 
@@ -39,5 +44,6 @@ __all__ = [
     "export",
     "run",
     "suggest_lr",
+    "sweep",
     "warmup",
 ]

@@ -1,11 +1,15 @@
-"""The `optviz` command: start the app, print the version, run the benchmarks, export scenes.
+"""The `optviz` command: start the app, print the version, run the benchmarks, export scenes, sweep grids.
 
 optviz [STREAMLIT ARGS...]   start the app (streamlit run app.py), on localhost by default
 optviz --version
-optviz bench [kernel|mlp|export|page] [--steps N]
+optviz bench [kernel|mlp|export|page|sweep] [--steps N]
 optviz export SCENE.json ... --format png,svg --out DIR [--lang ko|en]
 optviz export --all --out DIR   the lecture deck: every scene's png and gif, and an index.html
                                 (--lang ko: every text of it in Korean)
+optviz sweep SCENE.json --grid lr=1e-4:1e-1:24:log --grid beta1=0.5:0.99:24 [--seeds N]
+             [--dask ADDRESS] --out FILE.csv|FILE.parquet
+                                a map: the scene run at every cell of the grid, one row per cell,
+                                on this machine's cores or on a Dask cluster (optviz sweep --help)
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 import optviz
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("kernel", "mlp", "export", "page")
+BENCHES = ("kernel", "mlp", "export", "page", "sweep")
 
 
 def app_path() -> Path:
@@ -75,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         from optviz import export_cli  # heavy (kaleido, imageio): imported only when asked for
 
         return export_cli.main(argv[1:])
+    if argv[:1] == ["sweep"]:
+        from optviz import sweep_cli  # pandas and the runs: imported only when asked for
+
+        return sweep_cli.main(argv[1:])
     os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
     return launch_app(argv)
 
