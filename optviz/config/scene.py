@@ -121,6 +121,7 @@ class Analysis:
 
     figure: str = "auto"
     step: int = 10
+    focus: int = 0
     map_h2: str = ""
     map_metric: str = "loss"
     map_cells: int = 24
@@ -136,6 +137,7 @@ class Analysis:
         if not isinstance(self.map_h2, str) or len(self.map_h2) > 40:
             raise ValueError(f"map_h2 must be a hyperparameter name, got {self.map_h2!r}")
         _int_range("step", self.step, 1, MAX_STEPS)
+        _int_range("focus", self.focus, -1, MAX_OPTIMIZERS)
         _int_range("map_cells", self.map_cells, 2, 128)
         _int_range("basin_cells", self.basin_cells, 4, 128)
         _int_range("basin_runs", self.basin_runs, 1, 2)

@@ -239,7 +239,9 @@ def inside_figure(scene: Scene, results: list[Result], step: int, *, focus: int 
     for k, (r, label) in enumerate(zip(results, labels)):
         upto = r.path[: min(step, r.steps_done + 1)]  # path[0 .. step-1]: the points before this step
         trail = np.clip(upto, -1e30, 1e30)
-        for xa, ya, legend in (("x", "y", True), ("x2", "y2", False)):
+        # with a focus, the legend names that run alone: the others' arrows are mostly out of the window
+        named = focus is None or k == int(focus)
+        for xa, ya, legend in (("x", "y", named), ("x2", "y2", False)):
             data.append(
                 {
                     "type": "scatter",
@@ -253,8 +255,8 @@ def inside_figure(scene: Scene, results: list[Result], step: int, *, focus: int 
                     "legendrank": 100 + k,
                     "showlegend": legend,
                     "opacity": 0.4,
-                    "line": {"color": color_for(k), "width": 1.5 if legend else 1.0},
-                    "marker": {"color": color_for(k), "size": 4 if legend else 2, "maxdisplayed": 150},
+                    "line": {"color": color_for(k), "width": 1.5 if xa == "x" else 1.0},
+                    "marker": {"color": color_for(k), "size": 4 if xa == "x" else 2, "maxdisplayed": 150},
                     "hovertemplate": f"<b>{label}</b><br>(%{{x:.6g}}, %{{y:.6g}})<extra></extra>",
                     "meta": {"role": "inside_path", "index": k},
                 }
@@ -306,7 +308,8 @@ def inside_figure(scene: Scene, results: list[Result], step: int, *, focus: int 
             }
         )
     # The legend: runs (their faint paths), then each drawn arrow kind once, in ARROW_STYLE's order.
-    kinds = {a.key for p in parts.values() for a in _drawn(p)}
+    keyed = parts.values() if focus is None else [parts[int(focus)]]
+    kinds = {a.key for p in keyed for a in _drawn(p)}
     data += [_key_trace(key, th["ink"]) for key in ARROW_STYLE if key in kinds]
     if any("theta" in p.points for p in parts.values()):
         data.append(
@@ -348,7 +351,7 @@ def inside_figure(scene: Scene, results: list[Result], step: int, *, focus: int 
     zoom = {
         "xaxis": {
             "range": [float(centre[0] - half), float(centre[0] + half)],
-            "domain": [0.0, 0.6],
+            "domain": [0.0, 0.66],
             "anchor": "y",
             "title": {"text": "x"},
             "constrain": "domain",
@@ -374,12 +377,12 @@ def inside_figure(scene: Scene, results: list[Result], step: int, *, focus: int 
         },
     }
     layout.update(zoom)
-    inset = _traj_axes(surf, [0.68, 1.0], "xaxis2", "yaxis2", "x2", "y2")
+    inset = _traj_axes(surf, [0.72, 1.0], "xaxis2", "yaxis2", "x2", "y2")
     inset["yaxis2"]["domain"] = [0.55, 1.0]
     for ax in inset.values():
         ax.update(title={"text": ""}, nticks=5)
     layout.update(inset)
-    layout["legend"] = {"orientation": "v", "x": 0.68, "xanchor": "left", "y": 0.5, "yanchor": "top"}
+    layout["legend"] = {"orientation": "v", "x": 0.7, "xanchor": "left", "y": 0.5, "yanchor": "top"}
     lines, image = _landscape_layers(scene, "x2", "y2")
     layout["images"] = [image]
     layout["shapes"] = [

@@ -89,6 +89,7 @@ def seed_band_figure(scene: Scene, bands: list[Band]) -> go.Figure:
                 "y": cloud[..., 1].ravel(),
                 "line": {"color": _rgba(color, CLOUD_OPACITY), "width": 1.0},
                 "name": _("{label}: {n} {what}").format(label=label, n=n, what=what),
+                "showlegend": False,  # one legend entry per run (its median loss): the caption says the rest
                 "legendgroup": f"band{b.optimizer_index}",
                 "hoverinfo": "skip",
                 "xaxis": "x",
@@ -106,6 +107,7 @@ def seed_band_figure(scene: Scene, bands: list[Band]) -> go.Figure:
                 "y": med[:, 1],
                 "line": {"color": color, "width": 3.0},
                 "name": _("{label}: the median run (seed {seed})").format(label=label, seed=int(b.seeds[k])),
+                "showlegend": False,
                 "legendgroup": f"band{b.optimizer_index}",
                 "hovertemplate": f"{label}<br>x %{{x:.3g}}, y %{{y:.3g}}<extra></extra>",
                 "xaxis": "x",
@@ -150,6 +152,7 @@ def seed_band_figure(scene: Scene, bands: list[Band]) -> go.Figure:
                 "fillcolor": _rgba(color, 0.22),
                 "line": {"width": 0, "color": color},
                 "name": band_name,
+                "showlegend": False,
                 "legendgroup": f"band{b.optimizer_index}",
                 "hoverinfo": "skip",
                 "xaxis": "x2",
@@ -164,7 +167,7 @@ def seed_band_figure(scene: Scene, bands: list[Band]) -> go.Figure:
                 "x": steps,
                 "y": mid,
                 "line": {"color": color, "width": 2.5},
-                "name": _("{label}: median loss").format(label=label),
+                "name": f"{label} ({n} {what}" + (", " + _("{k} diverged").format(k=n_div) if n_div else "") + ")",
                 "legendgroup": f"band{b.optimizer_index}",
                 "customdata": np.stack([lo, hi], axis=1),
                 "hovertemplate": _("step")

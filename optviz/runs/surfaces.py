@@ -6,10 +6,16 @@ from optviz.api import Result, compare
 from optviz.config import Scene
 
 
-def run_scene(scene: Scene) -> list[Result]:
-    """The surfaces-view results of a scene, one per optimizer, in order."""
+def run_scene(scene: Scene, *, record_state: bool = False) -> list[Result]:
+    """The surfaces-view results of a scene, one per optimizer, in order.
+
+    record_state: keep each optimizer's state after every step (`Result.state`), for the pictures
+    of one step and of the per-coordinate state."""
     s = scene.surfaces
-    return compare(s.surface, [(o.name, o.kwargs) for o in s.optimizers], **s.run_options())
+    opts = s.run_options()
+    if record_state:
+        opts["record_state"] = True
+    return compare(s.surface, [(o.name, o.kwargs) for o in s.optimizers], **opts)
 
 
 __all__ = ["run_scene"]

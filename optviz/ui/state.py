@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 import streamlit as st
 
 import optviz
-from optviz.config import MLPConfig, OptimizerSpec, Scene
+from optviz.config import Analysis, MLPConfig, OptimizerSpec, Scene
 from optviz.config.mlp import TAB_OF_FIGURE
 from optviz.config.scene import shown_scene
-from optviz.i18n import LANGS, _, lang_of, set_lang
+from optviz.i18n import LANGS, N_, _, lang_of, set_lang
 from optviz.mlp.model import MAX_HIDDEN_LAYERS
 from optviz.optimizers import OPTIMIZERS, HParam
 
@@ -107,6 +107,35 @@ def schedule_state(prefix: str, sched: Any) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- scene -> widgets
 
+# The surfaces page's tabs that draw one of a scene's analysis figures (`Analysis.figure`): the open
+# tab is the figure, so a link or a scene file opens the tab it was made in.
+ANALYSIS_TABS = {
+    N_("Inside one step"): "inside",
+    N_("Hyperparameter map"): "hpmap",
+    N_("Basins of attraction"): "basins",
+    N_("Seed bands"): "seeds",
+}
+ANALYSIS_KEYS = (
+    "step",
+    "focus",
+    "map_h2",
+    "map_metric",
+    "map_cells",
+    "basin_cells",
+    "basin_color",
+    "basin_runs",
+    "seeds",
+)
+
+
+def seed_analysis(a: Analysis) -> None:
+    """Write a scene's analysis settings into the tabs' widgets (`a_<field>`) and open its tab."""
+    for name in ANALYSIS_KEYS:
+        ss[f"a_{name}"] = getattr(a, name)
+    for tab, figure in ANALYSIS_TABS.items():
+        if figure == a.figure:
+            ss["surfaces_tab"] = _(tab)
+
 
 def apply_scene(scene: Scene, *, shipped: bool = True) -> None:
     """Write a scene into the widgets' session state (URL at session start, lecture scenes, uploads).
@@ -137,6 +166,7 @@ def apply_scene(scene: Scene, *, shipped: bool = True) -> None:
     ss["lang"], ss["presentation"] = d.lang, d.presentation
     ss["_aspect"], ss["_view"], ss["_mlp"] = d.aspect, scene.view, scene.mlp
     ss["_base_scene"] = scene
+    seed_analysis(scene.analysis)
     if shipped:
         ss["_shipped"], ss["_shipped_settle"] = scene, True
 

@@ -19,13 +19,22 @@ import streamlit as st
 import optviz
 from optviz import figures
 from optviz.api import MAX_STEPS, Result
-from optviz.config import MAX_OPTIMIZERS, Display, Scene, SurfacesConfig
+from optviz.config import MAX_OPTIMIZERS, Analysis, Display, Scene, SurfacesConfig
 from optviz.config.scene import spoken_caption
 from optviz.figures.live import LivePayload, live_payload
 from optviz.figures.surfaces import ESCAPED_TEXT, rebounds, run_outcome
 from optviz.i18n import N_, _
 from optviz.optimizers import OPTIMIZERS
 from optviz.theory import BowlTheory, bowl_theory, hessian_eigenvalues, local_lr_limit
+from optviz.ui.analysis import (
+    TAB_FIGURES,
+    analysis_state,
+    apply_pending_cell,
+    basins_tab,
+    hpmap_tab,
+    inside_tab,
+    seeds_tab,
+)
 from optviz.ui.controls import (
     display_control,
     log_grid,
@@ -43,7 +52,7 @@ from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
 from optviz.ui.state import Group, default, hp_key, settle, show_error, shown, speak, ss, sync_url
 from optviz.views import SURFACES
-from optviz.views.surfaces import default_figure
+from optviz.views.surfaces import STATEFUL, default_figure
 from surfaces import SURFACES as SURFACE_REGISTRY
 from surfaces import Surface, define_custom
 from surfaces.custom import DEFAULT_BOUNDS
@@ -62,12 +71,14 @@ _TAGLINE = N_("watch deep-learning optimizers race over a loss surface: change a
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _results(core_json: str) -> list[Result]:
-    """The scene's runs, cached per parameter set (the display does not enter the key)."""
+    """The scene's runs, cached per parameter set (the display and the analysis do not enter the
+    key, except whether the runs record their state)."""
     return SURFACES.run(Scene.from_json(core_json))
 
 
-def _run(scene: Scene) -> list[Result]:
-    return _results(replace(scene, display=Display()).to_json())
+def _run(scene: Scene, *, record_state: bool = False) -> list[Result]:
+    analysis = Analysis(figure="inside") if record_state else Analysis()
+    return _results(replace(scene, display=Display(), analysis=analysis).to_json())
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -360,10 +371,19 @@ def _main_chart(scene: Scene, results: list[Result]) -> tuple[float, float] | No
     pauses, scrubs and moves the loss marker in the browser.  Per slider move the server sends only
     the runs as float32 arrays; the contours go once per surface (`sent` remembers which).
     """
-    payload = _live(scene.to_json())
+    payload = _live(replace(scene, analysis=Analysis()).to_json())  # a new step shown inside: same chart
     sent = ss.setdefault("_live_sent", set())
     height = LIVE_HEIGHT + 20 * max(0, scene.display.font_size - 14)
-    return live_chart(payload, key="main_chart", height=height, sent=sent, fill=scene.display.presentation)
+    return live_chart(
+        payload, key="main_chart", height=height, sent=sent, fill=scene.display.presentation, on_inspect=_on_inspect
+    )
+
+
+def _on_inspect(step: int) -> None:
+    """The player's "inside this step": that step's arrows and numbers, in their tab."""
+    speak()
+    ss["a_step"] = int(step)
+    ss["surfaces_tab"] = _("Inside one step")
 
 
 _HATS = (
@@ -458,16 +478,20 @@ def rebound_note(scene: Scene, results: list[Result]) -> str:
     ).format(runs=runs)
 
 
+TAB_NAMES = (
+    N_("Results"),
+    N_("Update rules"),
+    N_("Learning rate"),
+    N_("Effective step size"),
+    *TAB_FIGURES,  # inside one step, the hyperparameter map, basins of attraction, seed bands
+)
+
+
 def _tabs(scene: Scene, results: list[Result]) -> None:
-    """Results, update rules, lr and effective step: only the open tab is built and sent (the two
-    charts are a few hundred kB a slider move that nobody sees while the Results tab is open)."""
-    names = [
-        N_("Results"),
-        N_("Update rules"),
-        N_("Learning rate"),
-        N_("Effective step size"),
-        N_("Hyperparameter map"),
-    ]
+    """Results, update rules, lr, effective step, and the pictures of one step and of many runs:
+    only the open tab is built and sent (the charts are a few hundred kB a slider move that nobody
+    sees while the Results tab is open; a map or basins run only when their tab opens)."""
+    names = TAB_NAMES
     for tab, name in zip(tabs(names, "surfaces_tab", on_change="rerun"), names):
         if tab.open is False:
             continue
@@ -488,23 +512,22 @@ def _tabs(scene: Scene, results: list[Result]) -> None:
             elif name == "Effective step size":
                 st.plotly_chart(_figure(scene.to_json(), "effective_lr"), key="chart_eff", theme=None)
                 st.caption(effective_step_caption([o.name for o in scene.surfaces.optimizers]))
-            elif default_figure(scene) != "hpmap":  # a map scene draws its map above the tabs already
-                _hpmap_chart(scene)
+            elif name == "Inside one step":
+                inside_tab(scene, _run(scene, record_state=True))
+            elif name == "Hyperparameter map":
+                if _map_above(scene):
+                    st.caption(_("This scene's picture is its map: it is drawn above."))
+                else:
+                    hpmap_tab(scene)
+            elif name == "Basins of attraction":
+                basins_tab(scene)
+            elif name == "Seed bands":
+                seeds_tab(scene)
 
 
-def _hpmap_chart(scene: Scene) -> None:
-    """C31: grid search and random search over lr x a second hyperparameter of the first optimizer."""
-    with st.spinner(_("Running the grid (24 x 24 runs) and the random search…")):
-        fig = _figure(scene.to_json(), "hpmap")
-    st.plotly_chart(fig, key="chart_hpmap", theme=None)
-    first = scene.surfaces.optimizers[0]
-    st.caption(
-        _(
-            "Each cell is one run of {optimizer} with every other setting of this scene; "
-            "dots are the random search's tries over the same box, ✕ the runs that diverged.  The grid's best "
-            "and the random search's best are marked."
-        ).format(optimizer=_(OPTIMIZERS[first.name].title))
-    )
+def _map_above(scene: Scene) -> bool:
+    """A shipped map scene (C31): its lecture picture, the map, is drawn above the tabs."""
+    return scene.analysis.figure == "auto" and default_figure(scene) == "hpmap"
 
 
 def page() -> None:
@@ -513,10 +536,13 @@ def page() -> None:
     if "_pending_start" in ss:  # a click of the last run, applied before the start widgets exist
         ss["start_x"], ss["start_y"] = ss.pop("_pending_start")
     prologue("surfaces", _(_TAGLINE))
+    apply_pending_cell()  # a map cell clicked on the last run, likewise
     good: Scene = ss.get("_base_scene") or Scene()
     groups, display = _sidebar(good)
     surfaces = settle(SurfacesConfig, groups, good.surfaces)[0]
-    scene = Scene(view="surfaces", surfaces=surfaces, mlp=ss.get("_mlp", good.mlp), display=display)
+    analysis = analysis_state(good.analysis, "surfaces_tab", TAB_NAMES)
+    mlp = ss.get("_mlp", good.mlp)
+    scene = Scene(view="surfaces", surfaces=surfaces, mlp=mlp, display=display, analysis=analysis)
 
     t0 = time.perf_counter()
     try:
@@ -567,10 +593,11 @@ def page() -> None:
         # The start widgets are drawn already: set them at the top of the next run.
         ss["_pending_start"] = (round(clicked[0], 4), round(clicked[1], 4))
         st.rerun()
-    if default_figure(scene) == "hpmap":  # the lecture's picture of this scene is the map (C31)
-        _hpmap_chart(scene)
+    if _map_above(scene):  # the lecture's picture of this scene is the map (C31)
+        hpmap_tab(scene)
     if scene.display.show_3d:
         st.plotly_chart(_figure(scene.to_json(), "surface3d"), key="chart_3d", theme=None)
     _tabs(scene, results)
-    export_panel(scene, results)
+    # an export of the step's arrows or the per-coordinate plots reuses the page's recorded runs
+    export_panel(scene, _run(scene, record_state=True) if scene.analysis.figure in STATEFUL else results)
     ss["_timing"]["rerun_s"] = time.perf_counter() - t_start  # the whole script, widgets included

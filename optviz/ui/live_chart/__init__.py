@@ -32,6 +32,7 @@ copying 4.8 MB of plotly into the repository would fork it).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,8 @@ def texts() -> dict[str, str]:
         "speed": _("{speed}× speed"),
         "slider": _("step"),
         "step": _("step {step}"),
+        "inspect": _("inside this step: its arrows and numbers"),
+        "inspect_button": _("inside this step"),
     }
 
 
@@ -150,6 +153,7 @@ def live_chart(
     sent: set[str] | None = None,
     config: dict[str, Any] | None = None,
     fill: bool = False,
+    on_inspect: Callable[[int], None] | None = None,
 ) -> tuple[float, float] | None:
     """Show `payload` (see `optviz.figures.live`); return the point (x, y) of the contour panel the
     user just clicked, or None (a click is returned in the one rerun it causes, never again; an MLP
@@ -162,6 +166,8 @@ def live_chart(
     config: plotly.js config (default: no logo, no lasso/box select, PNG at scale 2).
     fill: take the window's whole height below the chart's top (presentation mode); else the
         chart shrinks to the window (never below a readable size) but does not grow past `height`.
+    on_inspect: called (as a callback, before the rerun) with the step the player shows when the
+        user presses its "inside this step" button; None: no such button.
     """
     if sent is not None and (resend := _requested_static(key)) is not None:
         sent.discard(resend)
@@ -176,6 +182,7 @@ def live_chart(
         "config": DEFAULT_CONFIG if config is None else config,
         "text": texts(),
         "fill": bool(fill),
+        "inspect": on_inspect is not None,
     }
     result = _component(
         key=key,
@@ -184,6 +191,7 @@ def live_chart(
         height="content",
         on_click_change=_noop,
         on_need_static_change=_noop,
+        on_inspect_change=_noop if on_inspect is None else lambda: _inspected(key, on_inspect),
     )
     if sent is not None:
         sent.add(payload.static_key)
@@ -191,6 +199,15 @@ def live_chart(
     if isinstance(click, dict) and "x" in click and "y" in click:
         return float(click["x"]), float(click["y"])
     return None
+
+
+def _inspected(key: str, on_inspect: Callable[[int], None]) -> None:
+    """The "inside this step" trigger: its step, passed on (a bad value from the page is dropped)."""
+    state = st.session_state.get(key)
+    value = state.get("inspect") if hasattr(state, "get") else None
+    step = value.get("step") if isinstance(value, dict) else None
+    if isinstance(step, (int, float)) and step >= 1:
+        on_inspect(int(step))
 
 
 def _requested_static(key: str) -> str | None:

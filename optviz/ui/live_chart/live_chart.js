@@ -17,7 +17,15 @@ const STEP_MARKER = "optviz_step"; // the companion's step lines (STEP_MARKER in
 const SPEEDS = [0.5, 1, 2];
 // What the player writes into the page; the data's `text` (live_chart/__init__.py, `texts`) gives
 // them in the page's language, these English ones stand in for a key it lacks.
-const TEXT = { play: "play", pause: "pause", speed: "{speed}× speed", slider: "step", step: "step {step}" };
+const TEXT = {
+  play: "play",
+  pause: "pause",
+  speed: "{speed}× speed",
+  slider: "step",
+  step: "step {step}",
+  inspect: "inside this step: its arrows and numbers",
+  inspect_button: "inside this step",
+};
 // Draw at most ~30 frames a second: at 2x speed the 20 fps of a scene would ask for 40, and a
 // frame the screen cannot show in time only delays the next one (the clock skips frames instead).
 const MIN_FRAME_MS = 1000 / 30 - 1;
@@ -112,6 +120,9 @@ function applyTexts(st, text) {
   st.pause.title = say(st, "pause");
   st.speeds.forEach((b) => (b.title = say(st, "speed", { speed: b.dataset.speed })));
   st.slider.setAttribute("aria-label", say(st, "slider"));
+  st.inspect.title = say(st, "inspect");
+  st.inspect.textContent = say(st, "inspect_button");
+  st.inspect.setAttribute("aria-label", say(st, "inspect"));
   if (st.mode) st.label.textContent = st.mode.label(st.frame);
 }
 
@@ -288,6 +299,7 @@ function surfacesMode(st, dyn, stat) {
   return {
     frames,
     label: (j) => say(st, "step", { step: anim.frame_steps[j] }),
+    step: (j) => anim.frame_steps[Math.min(j, frames - 1)],
     // The whole figure at frame j: the dynamic traces with the run arrays put back, the static part merged.
     figure(j) {
       const data = dyn.data.map((t) => ({ ...t }));
@@ -378,17 +390,25 @@ function createChart(parent) {
   );
   const slider = el("input", { type: "range", min: "0", max: "0", step: "1", value: "0" });
   const label = el("span", { class: "optviz-live-step" }, "");
+  // "Inside this step": the step shown goes to Python, which opens the tab with its arrows (surfaces only)
+  const inspect = el("button", { type: "button", class: "optviz-live-inspect" }, "");
+  inspect.hidden = true;
   const companion = el("div", { class: "optviz-live-companion" });
-  bar.append(play, pause, ...speeds, slider, label);
+  bar.append(play, pause, ...speeds, slider, label, inspect);
   root.append(plot, bar, companion);
   parent.appendChild(root);
 
-  const st = { root, plot, bar, play, pause, speeds, slider, label, companion, cgd: null, companionH: 0,
+  const st = { root, plot, bar, play, pause, speeds, slider, label, inspect, companion, cgd: null, companionH: 0,
     stepShapes: [], gd: null, mode: null, kind: null, frame: 0,
     playing: false, busy: false, drawing: false, drawnAt: -Infinity, height: 0, speed: 1, raf: 0, scrubRaf: 0,
     scrubTo: 0, startFrame: 0, startTime: 0, token: 0, observer: null, setTrigger: null };
 
   play.addEventListener("click", () => startPlaying(st));
+  inspect.addEventListener("click", () => {
+    if (!st.mode || !st.mode.step || !st.setTrigger) return;
+    stopPlaying(st);
+    st.setTrigger("inspect", { step: Math.max(1, st.mode.step(st.frame)) });
+  });
   pause.addEventListener("click", () => stopPlaying(st));
   speeds.forEach((b) =>
     b.addEventListener("click", () => {
@@ -529,6 +549,7 @@ async function render(st, data) {
   fitWindow(st, data, comp);
   st.mode = mode;
   st.kind = kind;
+  st.inspect.hidden = !(mode.step && data.inspect);
   // new numbers while playing: keep playing from the same frame; at rest: the final state
   const j = wasAtRest && !st.playing ? lastFrame(st) : Math.min(st.frame, lastFrame(st));
   st.frame = j;
