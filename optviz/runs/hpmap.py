@@ -504,3 +504,64 @@ __all__ = [
     "lr_limit",
     "map_theory",
 ]
+
+
+def hpmap_from_sweep(sw: Any) -> HPMap:
+    """A saved surfaces sweep (`optviz.runs.sweep.Sweep`, e.g. from `optviz sweep ... --out map.csv`)
+    over lr x one more setting of its scene's first optimizer, as a map the page draws like its own:
+    per cell the median over the seeds of the final loss and of the steps to f* + tol (NaN where a
+    seed diverged or never arrived), diverged where every seed diverged.  No random-search samples.
+    ValueError when the sweep is not such a map (another view, another grid)."""
+    scene = sw.scene
+    if scene.view != "surfaces":
+        raise ValueError(f"a map needs a surfaces sweep; this one is of the {scene.view!r} view")
+    names = list(sw.grid)
+    if len(names) != 2 or "lr" not in names:
+        raise ValueError(f"a map needs a sweep over lr and one more setting, got the grid {names}")
+    h2 = next(n for n in names if n != "lr")
+    cfg = scene.surfaces
+    opt = cfg.optimizers[0].name
+    ax = _second_axis(cfg, opt, h2)
+    lrs = np.array(sorted({float(v) for v in sw.grid["lr"]}))
+    h2s = np.array(sorted({float(v) for v in sw.grid[h2]}))
+    table = sw.table
+    loss = np.full((h2s.size, lrs.size), np.nan)
+    steps = np.full((h2s.size, lrs.size), np.nan)
+    div = np.zeros((h2s.size, lrs.size), dtype=bool)
+    for (lr_v, h2_v), rows in table.groupby(["lr", h2]):
+        i, j = int(np.searchsorted(h2s, float(h2_v))), int(np.searchsorted(lrs, float(lr_v)))
+        diverged = rows["diverged_at"].to_numpy() != 0
+        div[i, j] = bool(diverged.all())
+        with np.errstate(invalid="ignore"):
+            loss[i, j] = np.median(np.where(diverged, np.nan, rows["final_loss"].to_numpy(dtype=float)))
+            hit = rows["steps_to_tol"].to_numpy(dtype=float)
+            steps[i, j] = np.median(np.where(diverged | (hit < 0), np.nan, hit))
+    surf = get_surface(cfg.surface)
+    base = dict(cfg.optimizers[0].kwargs)
+    empty = np.zeros(0)
+    return HPMap(
+        surface=cfg.surface,
+        optimizer=opt,
+        h2=ax.name,
+        lr=lrs,
+        h2_values=h2s,
+        lr_log=bool(lrs.size > 2 and np.allclose(np.diff(np.log(lrs)), np.log(lrs[1] / lrs[0]))),
+        h2_log=ax.log,
+        loss=loss,
+        steps=steps,
+        diverged=div,
+        sample_lr=empty,
+        sample_h2=empty,
+        sample_loss=empty,
+        sample_steps=empty,
+        sample_diverged=np.zeros(0, dtype=bool),
+        fixed=tuple((k, float(v)) for k, v in base.items() if k not in ("lr", ax.name)),
+        steps_run=cfg.steps,
+        f_star=min(q.f for q in surf.minima) if surf.minima else None,
+        seconds=float(sw.seconds),
+        h2_kind=ax.kind,
+        surface_params=cfg.surface_params,
+        l2=cfg.l2,
+        clip_norm=cfg.clip_norm,
+        schedule=cfg.schedule,
+    )

@@ -15,18 +15,23 @@ what `optviz export` writes for the scene whose `analysis.figure` names it.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from optviz.api import Result
 from optviz.config import Analysis, Scene
+from optviz.figures.hpmap import hpmap_figure
 from optviz.i18n import N_, _
 from optviz.optimizers import OPTIMIZERS
-from optviz.runs.hpmap import cell_settings
+from optviz.runs.hpmap import cell_settings, hpmap_from_sweep
 from optviz.runs.inside import readout, substituted_rule
 from optviz.runs.seeds import randomness
+from optviz.runs.sweep import Sweep
+from optviz.theory import hessian_eigenvalues, local_lr_limit
 from optviz.ui.controls import tab_name, titled
 from optviz.ui.state import ANALYSIS_KEYS, ANALYSIS_TABS, default, hp_key, hp_state_value, ss
 from optviz.views import SURFACES
@@ -91,12 +96,31 @@ def stacked(tex: str) -> str:
     return head + " " + r" \\[2pt] ".join(rows) + " " + tail
 
 
-def _readout(label: str, r: Result, t: int) -> None:
+def _curvature(scene: Scene, r: Result, t: int) -> str:
+    """The Hessian's eigenvalues at the point step t starts from, and the local limit 2/λmax there."""
+    point = tuple(float(v) for v in r.path[t - 1])
+    sp = dict(scene.surfaces.surface_params)
+    try:
+        lo, hi = hessian_eigenvalues(scene.surfaces.surface, point, sp)
+        limit = local_lr_limit(scene.surfaces.surface, point, sp)
+    except ValueError:
+        return ""
+    text = _("Hessian eigenvalues at θₜ: {low} and {high}").format(low=f"{lo:.4g}", high=f"{hi:.4g}")
+    if limit is not None:
+        limit_text = _("local limit 2/λmax = {limit} (η = {lr})")
+        text += "; " + limit_text.format(limit=f"{limit:.3g}", lr=f"{r.lr[t - 1]:.3g}")
+    return text
+
+
+def _readout(scene: Scene, label: str, r: Result, t: int) -> None:
     st.markdown(f"**{label}**")
     if t > r.steps_done:
         st.caption(_("stopped at step {step}").format(step=r.steps_done))
         return
     st.latex(stacked(substituted_rule(r, t)))
+    curvature = _curvature(scene, r, t)
+    if curvature:
+        st.caption(curvature)
     rows = readout(r, t)
     if rows:
         st.dataframe(
@@ -129,11 +153,11 @@ def inside_tab(scene: Scene, recorded: list[Result]) -> None:
     focus = focus_run(shown, recorded, t)
     left, right = st.columns([2, 1])
     with left:
-        st.plotly_chart(SURFACES.figure(shown, recorded, "inside"), key="chart_inside", theme=None)
+        st.plotly_chart(SURFACES.figure(shown, recorded, "inside", animate=False), key="chart_inside", theme=None)
     with right, st.container(height=640, border=False):
         order = list(range(len(recorded))) if focus is None else [focus]
         for k in order:
-            _readout(labels[k], recorded[k], t)
+            _readout(scene, labels[k], recorded[k], t)
     st.caption(
         _(
             "The arrows start at the point before step {step}: the plain gradient step −η·g, the step the "
@@ -142,7 +166,7 @@ def inside_tab(scene: Scene, recorded: list[Result]) -> None:
     )
     # its own title: the scene's (a lecture's words about the step) belongs to the arrows
     untitled = replace(shown, display=replace(shown.display, title=""))
-    st.plotly_chart(SURFACES.figure(untitled, recorded, "coords"), key="chart_coords", theme=None)
+    st.plotly_chart(SURFACES.figure(untitled, recorded, "coords", animate=False), key="chart_coords", theme=None)
 
 
 # ----------------------------------------------------------------------------- the hyperparameter map
@@ -222,6 +246,7 @@ def hpmap_tab(scene: Scene) -> None:
         i, j = divmod(picked["point_index"], cells)  # the "cells" trace is row-major: i * cells + j
         ss["_pending_cell"] = cell_settings(m, i, j)
         st.rerun()
+    _saved_sweep()
     st.caption(
         _(
             "Each cell is one run of {optimizer} with every other setting of this scene; dots are the random "
@@ -229,6 +254,30 @@ def hpmap_tab(scene: Scene) -> None:
             "best are marked, and so are the current settings.  Click a cell to load its values."
         ).format(optimizer=_(OPTIMIZERS[first.name].title))
     )
+
+
+def _saved_sweep() -> None:
+    """A map made beyond this page (`optviz sweep ... --out map.csv`, on a Dask cluster perhaps),
+    drawn like the page's own from the scene the file carries."""
+    with st.expander(_("Draw a saved sweep (optviz sweep … --out map.csv)"), key="a_sweep_open"):
+        up = st.file_uploader(_("a sweep file"), type=["csv", "parquet"], key="a_sweep_file")
+        if up is None:
+            return
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / Path(up.name).name
+                path.write_bytes(up.getvalue())
+                sw = Sweep.load(path)
+            m = hpmap_from_sweep(sw)
+        except (ValueError, OSError, KeyError) as e:
+            st.error(_("Could not draw {name}: {error}").format(name=up.name, error=e), icon=":material/error:")
+            return
+        st.plotly_chart(hpmap_figure(sw.scene, m), key="chart_sweep", theme=None)
+        st.caption(
+            _("{cells} cells × {seeds} seeds; each cell shows the median over the seeds.").format(
+                cells=m.loss.size, seeds=len(sw.seeds)
+            )
+        )
 
 
 # ----------------------------------------------------------------------------- basins of attraction
