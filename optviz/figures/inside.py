@@ -311,7 +311,7 @@ def inside_figure(scene: Scene, results: list[Result], step: int, *, focus: int 
     keyed = parts.values() if focus is None else [parts[int(focus)]]
     kinds = {a.key for p in keyed for a in _drawn(p)}
     data += [_key_trace(key, th["ink"]) for key in ARROW_STYLE if key in kinds]
-    if any("theta" in p.points for p in parts.values()):
+    if any("theta" in p.points for p in keyed):
         data.append(
             {
                 "type": "scatter",

@@ -93,7 +93,8 @@ def stacked(tex: str) -> str:
     for row in body[len(head) : -len(tail)].split(r" \\ "):
         lhs, sep, rhs = row.partition("& = ")
         rows.append(lhs + sep + r" \\ & = ".join(rhs.split(" = ")) if sep else row)
-    return head + " " + r" \\[2pt] ".join(rows) + " " + tail
+    # \small: the column beside the chart is a third of the page
+    return r"\small " + head + " " + r" \\[2pt] ".join(rows) + " " + tail
 
 
 def _curvature(scene: Scene, r: Result, t: int) -> str:
