@@ -20,10 +20,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from optviz.config import Scene
-from optviz.figures.contours import contour_png, surface_contours
 from optviz.figures.palette import color_for, hex_rgb, theme_style
 from optviz.figures.style import apply_display, speaks_scene
-from optviz.figures.surfaces import LOG_FLOOR, log_ticks
+from optviz.figures.surfaces import LOG_FLOOR, _landscape_layers, log_ticks
 from optviz.i18n import _
 from optviz.runs.seeds import NOT_RANDOM, Band
 from surfaces import get_surface
@@ -66,7 +65,7 @@ def seed_band_figure(scene: Scene, bands: list[Band]) -> go.Figure:
     cfg = scene.surfaces
     surf = get_surface(cfg.surface)
     labels = cfg.labels()
-    land = surface_contours(surf.name, cfg.surface_params)
+    lines, image = _landscape_layers(scene, "x", "y")
     (x0, x1), (y0, y1) = surf.bounds
     f_star = bands[0].f_star
     shift = f_star or 0.0
@@ -262,34 +261,8 @@ def seed_band_figure(scene: Scene, bands: list[Band]) -> go.Figure:
             "range": [0, bands[0].steps_run],
         },
         "yaxis2": yaxis2,
-        "shapes": [
-            {
-                "type": "path",
-                "path": land.svg_path,
-                "xref": "x",
-                "yref": "y",
-                "layer": "between",
-                "line": {"width": 0.7},
-                "name": land.label,
-                "legendgroup": "contours",  # `apply_display` themes it
-            }
-        ],
-        "images": [
-            {
-                "source": contour_png(surf.name, cfg.surface_params, scene.display.theme),
-                "xref": "x",
-                "yref": "y",
-                "x": x0,
-                "y": y1,
-                "sizex": x1 - x0,
-                "sizey": y1 - y0,
-                "xanchor": "left",
-                "yanchor": "top",
-                "sizing": "stretch",
-                "layer": "below",
-                "name": "landscape",  # `apply_display` redraws it in another theme
-            }
-        ],
+        "shapes": [lines],  # the surface's iso-lines and bands, as the race draws them
+        "images": [image],
         "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
         "hovermode": "closest",
         "meta": {

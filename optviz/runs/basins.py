@@ -42,6 +42,7 @@ import numpy as np
 from optviz.api import check_steps
 from optviz.batch import run_batch
 from optviz.config import Scene
+from optviz.validate import check_whole
 from surfaces import Point, get_surface
 
 NOT_CONVERGED = -1
@@ -168,12 +169,8 @@ def basins(
     """
     t0 = time.perf_counter()
     cfg = scene.surfaces
-    if isinstance(optimizer_index, bool) or not isinstance(optimizer_index, int):
-        raise ValueError(f"optimizer_index must be a whole number, got {optimizer_index!r}")
-    if not 0 <= optimizer_index < len(cfg.optimizers):
-        raise ValueError(f"optimizer_index must be from 0 to {len(cfg.optimizers) - 1}, got {optimizer_index!r}")
-    if isinstance(cells, bool) or not isinstance(cells, int) or not 2 <= cells <= MAX_CELLS:
-        raise ValueError(f"cells must be a whole number from 2 to {MAX_CELLS}, got {cells!r}")
+    optimizer_index = check_whole("optimizer_index", optimizer_index, 0, len(cfg.optimizers) - 1)
+    cells = check_whole("cells", cells, 2, MAX_CELLS)
     steps = cfg.steps if steps is None else check_steps(steps)
     if isinstance(tol, bool) or not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive number, got {tol!r}")

@@ -30,6 +30,7 @@ import numpy as np
 from optviz.batch import run_batch
 from optviz.config import Scene
 from optviz.optimizers import OPTIMIZERS
+from optviz.validate import check_whole
 from surfaces import get_surface
 
 MAX_SEEDS = 1000
@@ -115,12 +116,8 @@ def seed_band(
     ValueError when the slot has no randomness (`NOT_RANDOM` says what to set) or seeds is not 2 .. MAX_SEEDS.
     """
     cfg = scene.surfaces
-    if isinstance(optimizer_index, bool) or not isinstance(optimizer_index, int):
-        raise ValueError(f"optimizer_index must be a whole number, got {optimizer_index!r}")
-    if not 0 <= optimizer_index < len(cfg.optimizers):
-        raise ValueError(f"optimizer_index must be from 0 to {len(cfg.optimizers) - 1}, got {optimizer_index!r}")
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or not 2 <= seeds <= MAX_SEEDS:
-        raise ValueError(f"seeds must be a whole number from 2 to {MAX_SEEDS}, got {seeds!r}")
+    optimizer_index = check_whole("optimizer_index", optimizer_index, 0, len(cfg.optimizers) - 1)
+    seeds = check_whole("seeds", seeds, 2, MAX_SEEDS)
     source = randomness(scene, optimizer_index)
     spec = cfg.optimizers[optimizer_index]
     if source is None:
