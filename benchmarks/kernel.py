@@ -390,7 +390,11 @@ def main(argv: list[str] | None = None) -> int:
         ours = best_rate(lambda o=name: optviz.run("rosenbrock", o, start=START, steps=n, **HP[o]), n, a.repeats)
         has_hand = name in HP_HAND
         hand = best_rate(lambda o=name: hand_loop(o, n), n, a.repeats) if has_hand else np.nan
-        rows.append((name, ours, py[name], hand, state_cost(name, n, a.repeats)))
+        rows.append((name, ours, py[name], hand))
+    # after every plain timing: a recording run's large temporaries change how later allocations
+    # fault in fresh pages; measured in between, they cut the next optimizer's plain rate by 10-30%
+    # (momentum's, after SGD's recording runs)
+    rows = [(*row, state_cost(row[0], n, a.repeats)) for row in rows]
     print(f"Rosenbrock, {n:,} steps with the path recorded (python: {a.python_steps:,} steps, JIT disabled)\n")
     print(
         "| optimizer | optviz steps/s | python steps/s | hand loop steps/s | optviz / python | optviz / hand "

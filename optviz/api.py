@@ -54,13 +54,15 @@ class Result:
     state: None unless the run asked for it (`run(record_state=True)`); then the optimizer's state
         after each step, named as in its update rule's docstring (`Optimizer.state_names`,
         `scal_names`): a float64 (k, 2) per state row and (k,) per scalar, the value after step t
-        in row t-1, as `grad`.  Derived entries (see `derived_state`): "step_size" (k, 2), the
+        in row t-1, as `grad`.  Derived entries (`optviz.api._DERIVED`): "step_size" (k, 2), the
         per-coordinate factor of the rule's direction, update = -step_size * direction (minus
         lr * weight_decay * x for decoupled decay), the direction being `state[direction]` or
         `grad` for direction "g"; "direction" (k, 2) where the rule steps along neither g nor a
         state row; "bias1", "bias2" (k,), the bias-correction factors 1/(1 - beta^t) the rule
         applies (ones with bias_correction off).
-    direction: the key of the direction step_size multiplies ("g": `grad`), None without one.
+    direction: with `state`, the key of the direction step_size multiplies ("g": `grad`); None
+        without a recorded state or for rules without a step size (Newton, L-BFGS, the searches,
+        Schedule-Free).
     """
 
     surface: str
