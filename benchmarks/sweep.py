@@ -2,7 +2,10 @@
 
 Times, warm, the median of --repeats calls:
   map         a 128 x 128 map (lr log-spaced x beta1) of 500-step Adam runs on Rosenbrock from the
-              default start: 8.2 M steps, every core (target: <= 1 s)
+              default start: 8.2 M steps, every core (target: <= 1 s).  A batch this large runs the
+              loop specialised to its surface and rule (`optviz.kernel.surface_runner`; compiled on
+              its first use, before the timing); the shared kernel's figures (`specialise=False`,
+              what `optviz.run` runs) are printed beside it
   hand        a scalar Adam-on-Rosenbrock loop written by hand for this one case (Numba, one core, no
               registry, no dispatch, the same outputs: final point and loss, divergence, first step
               within tol) over the same 16 384 runs
@@ -104,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         lambda: run_batch("rosenbrock", "adam", steps=a.steps, hyperparams=hp, tol=TOL, threads=a.threads), a.repeats
     )
     steps_run = int(b.steps_done.sum())
+    t_shared, cpu_shared, _ = median_time(
+        lambda: run_batch(
+            "rosenbrock", "adam", steps=a.steps, hyperparams=hp, tol=TOL, threads=a.threads, specialise=False
+        ),
+        a.repeats,
+    )
 
     surf = get_surface("rosenbrock")
     (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
@@ -125,9 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     print("| loop | median s | M steps/s | target |")
     print("|---|---:|---:|---|")
     print(f"| optviz run_batch, {k} threads | {t_map:.3f} | {rate / 1e6:.1f} | <= 1 s at 128 x 128 x 500 |")
+    print(f"| optviz run_batch, {k} threads, shared kernel | {t_shared:.3f} | {steps_run / t_shared / 1e6:.1f} | |")
     print(f"| hand-written Adam, 1 core | {t_hand:.3f} | {rate_hand / 1e6:.1f} | |")
     print(f"\nper-core ratio (run_batch / {k} / hand): {per_core:.2f}  (target >= 0.5)")
     print(f"per-CPU-second ratio (steps per CPU second, run_batch / hand): {per_cpu:.2f}")
+    shared_core = steps_run / t_shared / k / rate_hand
+    shared_cpu = (steps_run / cpu_shared) / (hand_steps / cpu_hand)
+    print(f"the shared kernel's (specialise=False): per core {shared_core:.2f}, per CPU second {shared_cpu:.2f}")
     print(f"speed-up over one hand core: {rate / rate_hand:.2f}")
     print(f"hand loop's final loss within 1e-9 of run_batch's in {agree:.1%} of the cells (its own arithmetic)")
 

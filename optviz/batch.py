@@ -42,8 +42,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from optviz import api, kernel
-from optviz._jit import jit
-from optviz.optimizers import N_REC, get_optimizer
+from optviz._jit import generate
+from optviz.optimizers import N_REC, get_optimizer  # noqa: F401 - N_REC: read by the generated loop
 from optviz.schedules import Schedule
 from optviz.validate import check_choice, check_number
 
@@ -93,89 +93,89 @@ class Batch:
 # --------------------------------------------------------------------------- the kernel
 
 
-@jit
-def _run_range(
-    a,
-    b,
-    steps,
-    scode,
-    sp,
-    code,
-    hps,
-    blocks,
-    n_state,
-    x0s,
-    base_lr,
-    factors,
-    noise,
-    noise_row,
-    rand,
-    rand_row,
-    clip_norm,
-    l2,
-    lo,
-    hi,
-    own_probes,
-    own_evals,
-    f_star,
-    tol,
-    final,
-    final_loss,
-    done,
-    to_tol,
-    keep_loss,
-    keep_path,
-):
-    """Runs a .. b-1 (global indices; noise_row/rand_row are chunk rows, -1 = none), written into the outputs.
+_RANGE_ARGS = (
+    "a, b, steps, scode, sp, code, hps, blocks, n_state, x0s, base_lr, factors, noise, noise_row, rand, rand_row, "
+    "clip_norm, l2, lo, hi, own_probes, own_evals, f_star, tol, final, final_loss, done, to_tol, keep_loss, keep_path"
+)
+_RANGE_DOC = """Runs a .. b-1 (global indices; noise_row/rand_row are chunk rows, -1 = none), written into the outputs.
 
     factors: the schedule's (steps,) factors, or 0 rows for the constant schedule (`optviz.run` then
     fills lr with the base value itself).  keep_loss (n, steps+1) / keep_path (n, steps+1, 2): the
     rows to write, or 0 rows to run into scratch.
     """
-    lrs = np.empty(steps)
-    path_s = np.empty((steps + 1, 2))
-    loss_s = np.empty(steps + 1)
-    grads = np.empty((steps, 2))
-    probes = np.empty((steps if own_probes else 0, 2))
-    evals = np.zeros(steps if own_evals else 0, dtype=np.int64)
-    no_rows = np.zeros((0, 2))
-    no_states = np.zeros((0, n_state, 2))  # the kernel records no state for a map's runs
-    no_scals = np.zeros((0, N_REC))
-    for i in range(a, b):
-        base = base_lr[i]
-        if factors.shape[0] == 0:
-            for k in range(steps):
-                lrs[k] = base
-        else:
-            for k in range(steps):
-                lrs[k] = base * factors[k]
-        j = i - a
-        nz = noise[noise_row[j]] if noise_row[j] >= 0 else no_rows
-        rd = rand[rand_row[j]] if rand_row[j] >= 0 else no_rows
-        path = keep_path[i] if keep_path.shape[0] > 0 else path_s
-        loss = keep_loss[i] if keep_loss.shape[0] > 0 else loss_s
-        # The one call of the kernel (the same one `optviz.run` makes; keep it the only one).
-        k = kernel.run_surface(
-            scode, sp, code, hps[i], blocks, n_state, x0s[i], lrs, nz, rd, clip_norm, l2, lo, hi,
-            path, loss, grads, probes, evals, no_states, no_scals,
-        )  # fmt: skip
-        done[i] = k
-        final[i, 0] = path[k, 0]
-        final[i, 1] = path[k, 1]
-        final_loss[i] = loss[k]
-        hit = -1
-        if not np.isnan(f_star):
-            for t in range(k + 1):
-                if loss[t] - f_star <= tol:
-                    hit = t
-                    break
-        to_tol[i] = hit
-        for t in range(k + 1, steps + 1):  # a diverged run's missing steps: NaN, as documented
-            if keep_loss.shape[0] > 0:
-                keep_loss[i, t] = np.nan
-            if keep_path.shape[0] > 0:
-                keep_path[i, t, 0] = np.nan
-                keep_path[i, t, 1] = np.nan
+_RANGE = """\
+lrs = np.empty(steps)
+path_s = np.empty((steps + 1, 2))
+loss_s = np.empty(steps + 1)
+grads = np.empty((steps, 2))
+probes = np.empty((steps if own_probes else 0, 2))
+evals = np.zeros(steps if own_evals else 0, dtype=np.int64)
+no_rows = np.zeros((0, 2))
+no_states = np.zeros((0, n_state, 2))  # the kernel records no state for a map's runs
+no_scals = np.zeros((0, N_REC))
+for i in range(a, b):
+    base = base_lr[i]
+    if factors.shape[0] == 0:
+        for k in range(steps):
+            lrs[k] = base
+    else:
+        for k in range(steps):
+            lrs[k] = base * factors[k]
+    j = i - a
+    nz = noise[noise_row[j]] if noise_row[j] >= 0 else no_rows
+    rd = rand[rand_row[j]] if rand_row[j] >= 0 else no_rows
+    path = keep_path[i] if keep_path.shape[0] > 0 else path_s
+    loss = keep_loss[i] if keep_loss.shape[0] > 0 else loss_s
+    # The one call of the kernel: `optviz.run`'s own, or its copy for this surface and rule.
+    k = {runner}(
+        scode, sp, code, hps[i], blocks, n_state, x0s[i], lrs, nz, rd, clip_norm, l2, lo, hi,
+        path, loss, grads, probes, evals, no_states, no_scals,
+    )  # fmt: skip
+    done[i] = k
+    final[i, 0] = path[k, 0]
+    final[i, 1] = path[k, 1]
+    final_loss[i] = loss[k]
+    hit = -1
+    if not np.isnan(f_star):
+        for t in range(k + 1):
+            if loss[t] - f_star <= tol:
+                hit = t
+                break
+    to_tol[i] = hit
+    for t in range(k + 1, steps + 1):  # a diverged run's missing steps: NaN, as documented
+        if keep_loss.shape[0] > 0:
+            keep_loss[i, t] = np.nan
+        if keep_path.shape[0] > 0:
+            keep_path[i, t, 0] = np.nan
+            keep_path[i, t, 1] = np.nan
+"""
+# The serial loop over a range of runs through `optviz.run`'s own kernel (any built-in surface and rule).
+_run_range = generate("_run_range", _RANGE_ARGS, [(-1, _RANGE.format(runner="kernel.run_surface"))], globals(),
+                      _RANGE_DOC, inline=False)  # fmt: skip
+_pair_ranges: dict[tuple[int, int], Callable] = {}
+_pair_lock = threading.Lock()
+# Batches of at least this many steps (runs x steps) run the loop specialised to their surface and rule
+# (`optviz.kernel.surface_runner`): it takes about 0.6 of the time a step, but its first use on a machine
+# compiles for about 2 s, which only a large batch amortises.  The page's maps stay below it.
+SPECIALISE_STEPS = 4_000_000
+
+
+def _range_for(surf: Any, opt: Any) -> Callable:
+    """The range loop specialised to built-in surface `surf` and rule `opt` (compiled on first use)."""
+    key = (surf.code, opt.code)
+    fn = _pair_ranges.get(key)
+    if fn is None:
+        with _pair_lock:
+            fn = _pair_ranges.get(key)
+            if fn is None:
+                runner = kernel.surface_runner(surf, opt)
+                name = runner.py_func.__name__
+                globals()[name] = runner
+                src = _RANGE.format(runner=name)
+                fn = generate(f"_range_{surf.name}__{opt.name}", _RANGE_ARGS, [(-1, src)], globals(), _RANGE_DOC,
+                              inline=False)  # fmt: skip
+                _pair_ranges[key] = fn
+    return fn
 
 
 # --------------------------------------------------------------------------- validation
@@ -453,6 +453,7 @@ def run_batch(
     keep: str = "final",
     progress: Callable[[float], None] | None = None,
     threads: int | None = None,
+    specialise: bool | None = None,
 ) -> Batch:
     """Run n independent runs of `optimizer` on `surface` across the cores; each is `optviz.run`'s, bit for bit.
 
@@ -466,10 +467,15 @@ def run_batch(
     keep: "final" (the final point and loss only), "loss" (also every loss), "path" (also every point).
     progress: called with the fraction of runs done, in the calling thread, after each chunk.
     threads: worker threads (default: one per core of this process).
+    specialise: run the loop compiled for this surface and rule (`optviz.kernel.surface_runner`:
+    about 0.6 of the time a step, the same bits, but about 2 s to compile on its first use on a
+    machine); None: when the batch has at least `SPECIALISE_STEPS` steps (runs x steps).
     ValueError, naming the argument, for anything `optviz.run` refuses and for per-run arguments
     whose lengths differ.
     """
     keep = check_choice("keep", keep, KEEP)
+    if specialise not in (None, True, False):
+        raise ValueError(f"specialise must be True, False or None (by the batch's size), got {specialise!r}")
     if threads is not None:
         threads = int(check_number("threads", threads, 1, 1024))
     surf, opt, plan = _plan(
@@ -487,10 +493,13 @@ def run_batch(
         def run_chunk(a: int, b: int) -> None:
             _custom_range(a, b, surf.name, opt.name, plan, final, final_loss, done, to_tol, keep_loss, keep_path)
     else:
+        if specialise is None:
+            specialise = n * steps >= SPECIALISE_STEPS
+        loop = _range_for(surf, opt) if specialise else _run_range
 
         def run_chunk(a: int, b: int) -> None:
             noise, noise_row, rand, rand_row = _draws(plan, a, b)
-            _run_range(a, b, steps, *plan.args, noise, noise_row, rand, rand_row, *plan.tail,
+            loop(a, b, steps, *plan.args, noise, noise_row, rand, rand_row, *plan.tail,
                        final, final_loss, done, to_tol, keep_loss, keep_path)  # fmt: skip
 
     threads = threads or cores()

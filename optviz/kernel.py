@@ -294,10 +294,13 @@ def _steps(o: Optimizer, record: str) -> str:
     return loop
 
 
+_ARGS = (
+    "scode, sp, code, hp, blocks, n_state, x0, lrs, noise, rand, clip_norm, l2, lo, hi, path, loss, grads, probes, "
+    "evals, states, scals"
+)
 run_surface = generate(
     "run_surface",
-    "scode, sp, code, hp, blocks, n_state, x0, lrs, noise, rand, clip_norm, l2, lo, hi, path, loss, grads, probes, "
-    "evals, states, scals",
+    _ARGS,
     [(o.code, _loop(o)) for o in OPTIMIZERS.values()] + [(-1, "return -1")],
     globals(),
     """Run `lrs.shape[0]` steps of optimizer `code` on surface `scode`, writing into the outputs.
@@ -373,6 +376,12 @@ def formula_functions(surf: Surface, hessian: bool = True) -> tuple[Any, Any]:
     return fg, _callback(surf, "hess") if hessian else fg
 
 
+def _with_surface(src: str, fg: str, hs: str) -> str:
+    """Rule loop `src` (from `_loop`) calling `fg` and `hs` where it called the opcode dispatchers."""
+    src = src.replace("surface_fg(scode, ", f"{fg}(").replace("surface_hess(scode, ", f"{hs}(")
+    return re.sub(r"surface_f\(scode, ([^()]*)\)", rf"{fg}(\1)[0]", src)
+
+
 def custom_runner(o: Optimizer) -> Callable:
     """`run_surface` of rule `o` for a custom surface: (fg, hs, sp, hp, ...) as in `_CUSTOM_ARGS`."""
     fn = _custom_runners.get(o.code)
@@ -380,9 +389,48 @@ def custom_runner(o: Optimizer) -> Callable:
         with _lock:
             fn = _custom_runners.get(o.code)
             if fn is None:
-                src = _loop(o).replace("surface_fg(scode, ", "fg(").replace("surface_hess(scode, ", "hs(")
-                src = re.sub(r"surface_f\(scode, ([^()]*)\)", r"fg(\1)[0]", src)
+                src = _with_surface(_loop(o), "fg", "hs")
                 src = "spp = sp.ctypes\n" + src.replace(", sp)", ", spp)")
                 fn = generate(f"_run_custom_{o.name}", _CUSTOM_ARGS, [(-1, src)], globals(), inline=False)
                 _custom_runners[o.code] = fn
+    return fn
+
+
+# --------------------------------------------------------------------------- one surface, one rule
+# The batched maps (`optviz.batch`) run one rule on one built-in surface thousands of times.  For
+# them each rule's loop is generated once more per surface, with the surface's own functions called
+# by name instead of through the opcode dispatchers, and the rule inlined by Numba (the very same
+# Python function, compiled with inline="always") instead of called: a called rule costs a view and
+# a reference-count increment and decrement per array it receives, every step.  LLVM then keeps the
+# point and the state in registers.  Measured, Adam on Rosenbrock, 500-step runs, the kernel alone,
+# best CPU time of 12 interleaved rounds: 62 ns a step through `run_surface`, 41 ns specialised
+# (a hand-written scalar loop: 30 ns).  The same loop text and the same functions, so the same
+# arithmetic: a run is bitwise `run_surface`'s (tested for every rule).  Each pair compiles on first
+# use (seconds cold, then cached on disk), so `optviz.batch` asks for it only for large batches.
+_pair_runners: dict[tuple[int, int], Callable] = {}
+
+
+def _inlined(rule: str) -> str:
+    """The name of a copy of update rule `O.<rule>` that Numba inlines into its caller (made once)."""
+    name = f"_inline{rule}"
+    if name not in globals():
+        globals()[name] = jit(getattr(O, rule).py_func, inline=True)
+    return name
+
+
+def surface_runner(surf: Surface, o: Optimizer) -> Callable:
+    """`run_surface` specialised to built-in surface `surf` and rule `o`: the same arguments (scode and
+    code are not read), the same outputs, bit for bit; compiled on first use and cached on disk."""
+    if surf.formula:
+        raise ValueError(f"surface_runner takes a built-in surface, not the custom formula {surf.formula!r}")
+    key = (surf.code, o.code)
+    fn = _pair_runners.get(key)
+    if fn is None:
+        with _lock:
+            fn = _pair_runners.get(key)
+            if fn is None:
+                src = _with_surface(_loop(o), f"_fg_{surf.name}", f"_h_{surf.name}")
+                src = re.sub(r"\bO\.(_\w+)\(", lambda m: _inlined(m.group(1)) + "(", src)
+                fn = generate(f"_run_{surf.name}__{o.name}", _ARGS, [(-1, src)], globals(), inline=False)
+                _pair_runners[key] = fn
     return fn

@@ -1,4 +1,5 @@
-"""`optviz.batch.run_batch`: every cell bitwise equal to `optviz.run`, keep modes, bad input, progress, threads."""
+"""`optviz.batch.run_batch`: every cell bitwise equal to `optviz.run` (through the shared kernel and through
+the loops specialised to a surface and a rule), keep modes, bad input, progress, threads."""
 
 from __future__ import annotations
 
@@ -50,12 +51,22 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("specialise", [False, True], ids=["shared", "specialised"])
 @pytest.mark.parametrize("surface, optimizer, steps, columns, shared", CASES, ids=[c[1] for c in CASES])
-def test_every_cell_is_optviz_run_bit_for_bit(surface, optimizer, steps, columns, shared):
+def test_every_cell_is_optviz_run_bit_for_bit(surface, optimizer, steps, columns, shared, specialise):
     rng = np.random.default_rng(abs(hash(optimizer)) % 2**32)
     (x0, x1), (y0, y1) = get_surface(surface).bounds
     starts = np.column_stack([rng.uniform(x0, x1, 6), rng.uniform(y0, y1, 6)])
-    b = run_batch(surface, optimizer, starts=starts, steps=steps, hyperparams=columns, keep="path", **shared)
+    b = run_batch(
+        surface,
+        optimizer,
+        starts=starts,
+        steps=steps,
+        hyperparams=columns,
+        keep="path",
+        specialise=specialise,
+        **shared,
+    )
     assert b.n == 6 and b.steps == steps
     for i in range(6):
         kw = {k: (v[i] if isinstance(v, np.ndarray) else v) for k, v in shared.items()}
@@ -65,13 +76,55 @@ def test_every_cell_is_optviz_run_bit_for_bit(surface, optimizer, steps, columns
         _assert_cell(b, i, optviz.run(surface, optimizer, start=starts[i], steps=steps, **kw, **hp))
 
 
+@pytest.mark.parametrize("specialise", [False, True], ids=["shared", "specialised"])
 @pytest.mark.parametrize("optimizer", list(optviz.OPTIMIZERS))
-def test_every_optimizer_with_its_defaults(optimizer):
-    # Three starts, three noise seeds, the registry's defaults: the whole registry through one kernel.
+def test_every_optimizer_with_its_defaults(optimizer, specialise):
+    # Three starts, three noise seeds, the registry's defaults: the whole registry through one kernel,
+    # and through each rule's loop for Rosenbrock with the rule inlined.
     starts = np.array([[-1.2, 1.0], [0.5, -0.5], [1.5, 2.5]])
-    b = run_batch("rosenbrock", optimizer, starts=starts, steps=40, noise=0.1, noise_seeds=[1, 2, 3], keep="loss")
+    b = run_batch(
+        "rosenbrock",
+        optimizer,
+        starts=starts,
+        steps=40,
+        noise=0.1,
+        noise_seeds=[1, 2, 3],
+        keep="loss",
+        specialise=specialise,
+    )
     for i in range(3):
         _assert_cell(b, i, optviz.run("rosenbrock", optimizer, start=starts[i], steps=40, noise=0.1, noise_seed=i + 1))
+
+
+@pytest.mark.parametrize("surface", sorted(optviz.SURFACES))
+def test_every_surface_specialised_is_optviz_run(surface):
+    # Newton reads the value, the gradient and the Hessian: each surface's own functions, called by
+    # name in its loop, give the bits of the opcode dispatchers.  Starts over the whole box, some diverge.
+    rng = np.random.default_rng(7)
+    (x0, x1), (y0, y1) = get_surface(surface).bounds
+    starts = np.column_stack([rng.uniform(x0, x1, 5), rng.uniform(y0, y1, 5)])
+    b = run_batch(surface, "newton", starts=starts, steps=30, keep="path", specialise=True, noise=0.05)
+    for i in range(5):
+        _assert_cell(b, i, optviz.run(surface, "newton", start=starts[i], steps=30, noise=0.05))
+
+
+def test_a_large_batch_specialises_by_itself_with_the_same_bits():
+    from optviz import batch
+
+    lrs = np.geomspace(1e-2, 30.0, batch.SPECIALISE_STEPS // 1000)  # exactly SPECIALISE_STEPS steps asked
+    big = run_batch("matyas", "momentum", steps=1000, hyperparams={"lr": lrs})
+    assert (get_surface("matyas").code, optviz.OPTIMIZERS["momentum"].code) in batch._pair_ranges
+    small = run_batch("matyas", "momentum", steps=1000, hyperparams={"lr": lrs}, specialise=False)
+    for name in ("final", "final_loss", "diverged_at", "steps_to_tol", "steps_done"):
+        assert np.array_equal(getattr(big, name), getattr(small, name)), name
+    assert big.diverged_at.max() > 0 and (big.steps_to_tol >= 0).any()  # both kinds of run are in it
+
+
+def test_surface_runner_refuses_a_custom_surface():
+    from optviz import kernel
+
+    with pytest.raises(ValueError, match="built-in surface"):
+        kernel.surface_runner(define_custom("x**2 + y**2"), optviz.OPTIMIZERS["sgd"])
 
 
 def test_a_map_with_divergence_and_the_steps_to_tol():
@@ -138,6 +191,7 @@ def test_a_custom_surface_runs_through_optviz_run():
         ({"surface_params": {"kappa": 5}}, "unknown parameter 'kappa'"),
         ({"tol": -1}, "tol must be"),
         ({"clip_norm": 0}, "clip_norm must be"),
+        ({"specialise": "yes"}, "specialise must be True, False or None"),
     ],
 )
 def test_bad_input_names_the_argument(kwargs, words):
