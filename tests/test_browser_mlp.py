@@ -96,3 +96,47 @@ def test_mlp_page_loads_and_a_slider_retrains(page: Page) -> None:
     _no_exception(page)
     page.wait_for_timeout(500)
     page.screenshot(path=str(ARTIFACTS / "browser_mlp.png"), full_page=True)
+
+
+SWEEP_JS = """() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')].find(
+    g => (((g.layout || {}).meta || {}).auto_title || '').startsWith('Saved sweep'));
+  if (!gd || !gd._fullData) return null;
+  return {
+    maps: gd._fullData.filter(t => t.type === 'heatmap').length,
+    cells: gd._fullData.filter(t => t.type === 'heatmap').map(t => t.text),
+    panels: (gd.layout.annotations || []).map(a => a.text),
+  };
+}"""
+
+
+def test_a_saved_mlp_sweep_is_drawn_on_the_page(page: Page, tmp_path: Path) -> None:
+    import optviz
+
+    sw = optviz.sweep(
+        ROOT / "optviz/scenes/c28_early_stopping.json",
+        {"lr": [1e-3, 1e-2, 1e-1, 1.0], "batch_size": [8, 16, "full"], "init": ["he_normal", "zeros"], "steps": [150]},
+        seeds=2,
+    )
+    good = sw.save(tmp_path / "mlp_map.csv")
+    bad = tmp_path / "notes.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    page.get_by_text("Draw a saved sweep").first.click()
+    uploader = page.locator(".st-key-mlp_sweep_file input[type=file]")
+    uploader.set_input_files(str(bad))
+    err = page.locator("[data-testid='stAlert']").filter(has_text="Could not draw notes.csv")
+    err.wait_for(timeout=60_000)
+    assert "not an optviz sweep" in err.inner_text()
+    _wait_state(page, lambda s: s["nframes"] > 1)  # the rest of the page stays
+    uploader.set_input_files(str(good))
+    t0, state = time.monotonic(), None
+    while time.monotonic() - t0 < 60 and not state:
+        state = page.evaluate(SWEEP_JS)
+        page.wait_for_timeout(300)
+    assert state, "no sweep map on the page"
+    assert state["maps"] == 2 and any("He normal" in p for p in state["panels"])
+    assert all(len(rows) == 3 and len(rows[0]) == 4 for rows in state["cells"])  # batch size x lr per panel
+    _no_exception(page)
+    page.locator(".js-plotly-plot").last.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(ARTIFACTS / "browser_mlp_sweep.png"))

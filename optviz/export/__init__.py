@@ -491,6 +491,29 @@ def export_bytes(
     return data
 
 
+def figure_bytes(
+    fig: Any, scene: Scene, fmt: str, *, scale: float | None = None, browser: Browser | None = None
+) -> bytes:
+    """A picture of a figure built outside the scene's views (a saved sweep's map), as png, svg or pdf.
+
+    Sized, fonted and cleaned as a scene's own picture (`prepare_figure` with `scene`'s display);
+    fig is copied, not changed.  scale: png pixel density (default 2).  browser: as for `export`.
+    """
+    fmt = str(fmt).lower().lstrip(".")
+    if fmt not in STATIC_FORMATS:
+        raise ValueError(f"format must be one of: {', '.join(STATIC_FORMATS)}; got {fmt!r}")
+    s = _png_scale(scale, 2.0) if fmt == "png" else 1.0
+    pic = prepare_figure(go.Figure(fig), scene, keep_animation=False)
+    width, height = scene.display.size
+    own = browser is None
+    b = browser or Browser()
+    try:
+        return b.render(pic, fmt, width=width, height=height, scale=s)
+    finally:
+        if own:
+            b.close()
+
+
 def parse_formats(formats: str | Iterable[str]) -> list[str]:
     """'png,svg' or ['png', 'svg'] -> ['png', 'svg'], validated, duplicates dropped, order kept."""
     items = formats.split(",") if isinstance(formats, str) else list(formats)
@@ -598,6 +621,7 @@ __all__ = [
     "NO_BROWSER",
     "SUPERSAMPLE",
     "ExportError",
+    "figure_bytes",
     "SceneFileError",
     "animated_figure",
     "animation_timing",

@@ -15,24 +15,21 @@ what `optviz export` writes for the scene whose `analysis.figure` names it.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from optviz.api import Result
 from optviz.config import Analysis, Scene
-from optviz.figures.hpmap import hpmap_figure
 from optviz.i18n import N_, _
 from optviz.optimizers import OPTIMIZERS
-from optviz.runs.hpmap import cell_settings, hpmap_from_sweep
+from optviz.runs.hpmap import cell_settings
 from optviz.runs.inside import readout, substituted_rule
 from optviz.runs.seeds import randomness
-from optviz.runs.sweep import Sweep
 from optviz.theory import hessian_eigenvalues, local_lr_limit
 from optviz.ui.controls import tab_name, titled
+from optviz.ui.saved_sweep import saved_sweep
 from optviz.ui.state import ANALYSIS_KEYS, ANALYSIS_TABS, default, hp_key, hp_state_value, ss
 from optviz.views import SURFACES
 from optviz.views.surfaces import analysis_numbers, focus_run, has_numbers
@@ -247,7 +244,7 @@ def hpmap_tab(scene: Scene) -> None:
         i, j = divmod(picked["point_index"], cells)  # the "cells" trace is row-major: i * cells + j
         ss["_pending_cell"] = cell_settings(m, i, j)
         st.rerun()
-    _saved_sweep()
+    saved_sweep(scene, "a_sweep")
     st.caption(
         _(
             "Each cell is one run of {optimizer} with every other setting of this scene; dots are the random "
@@ -255,30 +252,6 @@ def hpmap_tab(scene: Scene) -> None:
             "best are marked, and so are the current settings.  Click a cell to load its values."
         ).format(optimizer=_(OPTIMIZERS[first.name].title))
     )
-
-
-def _saved_sweep() -> None:
-    """A map made beyond this page (`optviz sweep ... --out map.csv`, on a Dask cluster perhaps),
-    drawn like the page's own from the scene the file carries."""
-    with st.expander(_("Draw a saved sweep (optviz sweep … --out map.csv)"), key="a_sweep_open"):
-        up = st.file_uploader(_("a sweep file"), type=["csv", "parquet"], key="a_sweep_file")
-        if up is None:
-            return
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / Path(up.name).name
-                path.write_bytes(up.getvalue())
-                sw = Sweep.load(path)
-            m = hpmap_from_sweep(sw)
-        except (ValueError, OSError, KeyError) as e:
-            st.error(_("Could not draw {name}: {error}").format(name=up.name, error=e), icon=":material/error:")
-            return
-        st.plotly_chart(hpmap_figure(sw.scene, m), key="chart_sweep", theme=None)
-        st.caption(
-            _("{cells} cells × {seeds} seeds; each cell shows the median over the seeds.").format(
-                cells=m.loss.size, seeds=len(sw.seeds)
-            )
-        )
 
 
 # ----------------------------------------------------------------------------- basins of attraction

@@ -21,7 +21,7 @@ from optviz.ui.state import on_scene_upload, ss
 
 
 @st.cache_resource(show_spinner=False)
-def _browser() -> export.Browser | None:
+def shared_browser() -> export.Browser | None:
     """One headless Chromium for every export of this server process (None: none installed)."""
     return export.Browser() if export.find_browser() else None
 
@@ -51,7 +51,7 @@ def export_panel(scene: Scene, results: Any) -> None:
     the extras of the exported figure: the exporter adds only those, without training again).
     """
     stem = f"optviz_{scene.surfaces.surface if scene.view == 'surfaces' else 'mlp'}"
-    browser = _browser()
+    browser = shared_browser()
     with st.sidebar:
         st.header(_("Export"), divider="gray")
         st.radio(_("slide aspect"), ASPECTS, key="_aspect", horizontal=True, help=_("size of exported pictures"))

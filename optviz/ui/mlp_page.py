@@ -39,6 +39,7 @@ from optviz.ui.controls import (
 from optviz.ui.export_panel import export_panel
 from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
+from optviz.ui.saved_sweep import saved_sweep
 from optviz.ui.state import Group, default, settle, show_error, shown, ss, sync_mlp, sync_url
 from optviz.ui.surfaces_page import L2_GRID
 from optviz.views import MLP
@@ -341,6 +342,7 @@ def _tab_training(scene: Scene, key: str) -> None:
     if run.lr_varies:
         _chart(scene, "lr")
     st.dataframe(MLP.table(scene, run), hide_index=True, width="stretch")
+    saved_sweep(scene, "mlp_sweep")
 
 
 def _tab_landscape(scene: Scene, key: str) -> None:
