@@ -260,3 +260,63 @@ def test_no_predicted_loss_off_the_bowl_or_off_the_theory(warm_jit: None) -> Non
     assert not _theory_traces(FS.scene_figure(bowl, run_scene(bowl)))
     noisy = replace(bowl, surfaces=replace(_bowl_scene(10.0, 100, gd).surfaces, noise=0.1))
     assert not _theory_traces(FS.scene_figure(noisy, run_scene(noisy)))
+
+
+# ----------------------------------------------------------------------------- the theory on the lr control
+
+
+def test_lr_marks_are_the_limits_and_optima_of_each_rule() -> None:
+    from optviz.runs.hpmap import lr_marks
+
+    th = bowl_theory(10.0)
+    sp = {"kappa": 10.0, "theta": 0.0}
+    sgd = lr_marks("bowl", sp, (2.0, 1.0), "sgd", {"lr": 0.1})
+    assert [(m.kind, m.lr, m.local) for m in sgd] == [("limit", 0.2, False), ("best", th.lr_opt, False)]
+    mom = lr_marks("bowl", sp, (2.0, 1.0), "momentum", {"lr": 0.1, "momentum": 0.9})
+    assert mom[0].lr == pytest.approx(2 * 1.9 / 10) and mom[1].lr == pytest.approx((2 / (1 + math.sqrt(10))) ** 2)
+    nes = lr_marks("bowl", sp, (2.0, 1.0), "nesterov", {"lr": 0.1, "momentum": 0.5})
+    assert [m.kind for m in nes] == ["limit"] and nes[0].lr == pytest.approx(2 * 1.5 / (2.0 * 10))
+    # Off the bowl: the local quadratic at the start (Rosenbrock's λmax there), and no marks for Adam.
+    start = (-1.5, 2.0)
+    (local,) = lr_marks("rosenbrock", {}, start, "sgd", {"lr": 1e-3})
+    assert local.local and local.lr == pytest.approx(2 / hessian_eigenvalues("rosenbrock", start)[1])
+    assert lr_marks("rosenbrock", {}, start, "adam", {"lr": 1e-3}) == []
+    assert lr_marks("monkey_saddle", {}, (0.0, 0.0), "sgd", {"lr": 1e-3}) == []  # flat there: no limit
+
+
+def test_a_run_just_past_the_marked_limit_diverges_and_just_below_converges() -> None:
+    from optviz.runs.hpmap import lr_marks
+
+    for name, hp in (("sgd", {}), ("momentum", {"momentum": 0.9}), ("nesterov", {"momentum": 0.9})):
+        limit = lr_marks("bowl", {"kappa": 10.0}, (2.0, 1.0), name, hp)[0].lr
+        below = optviz.run("bowl", name, steps=3000, lr=limit * 0.98, surface_params={"kappa": 10.0}, **hp)
+        above = optviz.run("bowl", name, steps=3000, lr=limit * 1.02, surface_params={"kappa": 10.0}, **hp)
+        assert below.diverged_at is None and below.loss[-1] < 1e-6 * below.loss[0], name
+        assert above.diverged_at is not None, name
+
+
+def test_grid_position_places_a_value_between_the_slider_options() -> None:
+    from optviz.ui.controls import grid_position
+
+    grid = [0.01, 0.1, 1.0, 10.0]
+    assert grid_position(grid, 0.1) == pytest.approx(1 / 3)
+    assert grid_position(grid, math.sqrt(0.1)) == pytest.approx(0.5)  # halfway in log between 0.1 and 1
+    assert grid_position(grid, 1e-5) == 0.0 and grid_position(grid, 1e5) == 1.0
+
+
+def test_the_lr_sliders_carry_the_theory_on_the_bowl(warm_jit: None) -> None:
+    th = bowl_theory(10.0)
+    q = {"surface": "bowl", "sp": "kappa=10.0,theta=0.0", "opt": "sgd:lr=0.01;momentum:lr=0.01,momentum=0.9;adam"}
+    at = run_app(q)
+    assert_page_ok(at)
+    strips = [m.value for m in at.sidebar.markdown if "optviz-lr-theory" in m.value]
+    assert len(strips) == 2  # SGD and momentum; Adam has no such theory
+    assert "data-limit='0.2'" in strips[0] and "data-limit='0.38'" in strips[1]
+    captions = [c.value for c in at.sidebar.caption]
+    assert any("lr < 0.2;" in c and f"lr = {th.lr_opt:.3g}" in c for c in captions), captions
+    assert any("lr < 0.38;" in c and f"α* = {th.hb_lr:.3g}" in c for c in captions), captions
+    # The limit follows the momentum: heavy ball's 2(1 + μ)/λmax.
+    mom = at.session_state["slots"][1]
+    at.select_slider(key=f"o{mom}_momentum_momentum").set_value(0.5).run()
+    strips = [m.value for m in at.sidebar.markdown if "optviz-lr-theory" in m.value]
+    assert "data-limit='0.3'" in strips[1]

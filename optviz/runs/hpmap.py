@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +46,7 @@ from optviz.batch import run_batch
 from optviz.config import Scene, SurfacesConfig
 from optviz.optimizers import OPTIMIZERS
 from optviz.schedules import Schedule
-from optviz.theory import bowl_theory
+from optviz.theory import bowl_theory, hessian_eigenvalues
 from optviz.validate import check_choice
 from surfaces import get_surface
 
@@ -424,6 +424,48 @@ def lr_limit(optimizer: str, lam_max: float, momentum: float = 0.0) -> float:
 
 
 @dataclass(frozen=True)
+class LrMark:
+    """What the theory says about one optimizer's lr, drawn on its lr control.
+
+    kind: "limit" (the run diverges above it: lr_limit on the bowl, or on the local quadratic at the
+    start elsewhere) or "best" (the bowl's fastest lr: 2/(λmin+λmax) for SGD, α* for the heavy ball
+    at β*).  local: the limit holds on the quadratic model at the start only (not a bowl).
+    """
+
+    kind: str
+    lr: float
+    local: bool = False
+
+
+def lr_marks(
+    surface: str,
+    surface_params: Mapping[str, float],
+    start: tuple[float, float],
+    optimizer: str,
+    hyperparams: Mapping[str, float],
+) -> list[LrMark]:
+    """The theory's marks on `optimizer`'s lr control for a run on `surface` from `start`: its
+    stability limit (`lr_limit` with the scene's momentum; on the bowl exact, elsewhere from the
+    Hessian at the start, where it curves upward) and on the bowl the fastest lr.  None for the rules
+    the theory does not cover (the adaptive ones): an empty list."""
+    if optimizer not in THEORY_RULES:
+        return []
+    mu = float(hyperparams.get("momentum", 0.0)) if optimizer != "sgd" else 0.0
+    if surface == "bowl":
+        th = bowl_theory(float(surface_params.get("kappa", 10.0)))
+        marks = [LrMark("limit", lr_limit(optimizer, th.lambda_max, mu))]
+        if optimizer == "sgd":
+            marks.append(LrMark("best", th.lr_opt))
+        elif optimizer == "momentum":
+            marks.append(LrMark("best", th.hb_lr))
+        return marks
+    lam_max = hessian_eigenvalues(surface, start, surface_params)[1]
+    if not (math.isfinite(lam_max) and lam_max > 0):
+        return []
+    return [LrMark("limit", lr_limit(optimizer, lam_max, mu), local=True)]
+
+
+@dataclass(frozen=True)
 class TheoryMark:
     """One thing the theory draws over a map, in the map's coordinates (lr, h2).
 
@@ -497,11 +539,13 @@ __all__ = [
     "THEORY_RULES",
     "HPMap",
     "MapSpec",
+    "LrMark",
     "TheoryMark",
     "cell_settings",
     "current_settings",
     "hyperparameter_map",
     "lr_limit",
+    "lr_marks",
     "map_theory",
 ]
 

@@ -23,6 +23,7 @@ from optviz import figures
 from optviz.config import THEMES, Display, OptimizerSpec
 from optviz.i18n import LANG_NAMES, LANGS, N_, _, use_lang
 from optviz.optimizers import OPTIMIZERS, HParam
+from optviz.runs.hpmap import LrMark
 from optviz.schedules import SCHEDULE_LATEX, SCHEDULE_NAMES, SCHEDULE_PARAMS, SCHEDULE_TITLES, Schedule
 from optviz.ui.state import SCENES_DIR, default, fmt, hp_key, on_demo, on_view, options, seed_slot, show_error, ss
 from surfaces import Param
@@ -167,6 +168,61 @@ def _color_bar(i: int) -> None:
     )
 
 
+STABLE_COLOR = "rgba(0, 158, 115, 0.55)"  # Okabe-Ito bluish green: the lrs that converge
+UNSTABLE_COLOR = "rgba(213, 94, 0, 0.8)"  # Okabe-Ito vermillion: the lrs that diverge
+BEST_COLOR = "#0072B2"  # Okabe-Ito blue: the fastest lr
+
+
+def grid_position(grid: Sequence[float], v: float) -> float:
+    """Where `v` sits along a select_slider over the ascending `grid`, from 0 (first option) to 1
+    (last): the options are evenly spaced on the track, and between two of them the position is
+    interpolated on a log scale (a log grid's neighbours differ by a factor); clamped to [0, 1]."""
+    n = len(grid)
+    if n < 2 or v <= grid[0]:
+        return 0.0
+    if v >= grid[-1]:
+        return 1.0
+    i = max(k for k in range(n - 1) if grid[k] <= v)
+    a, b = grid[i], grid[i + 1]
+    frac = math.log(v / a) / math.log(b / a) if a > 0 else (v - a) / (b - a)
+    return (i + frac) / (n - 1)
+
+
+def _lr_strip(key: str, marks: Sequence[LrMark], momentum: float | None) -> None:
+    """The theory on the lr slider `key`, right under its track: green where the run converges, red
+    where it diverges, a blue tick at the fastest lr; and the numbers in words below."""
+    grid = ss.get(f"_opts_{key}") or []
+    limit = next((m for m in marks if m.kind == "limit"), None)
+    best = next((m for m in marks if m.kind == "best"), None)
+    if limit is None or len(grid) < 2:
+        return
+    p = 100 * grid_position(grid, limit.lr)
+    tick = ""
+    if best is not None:
+        b = 100 * grid_position(grid, best.lr)
+        tick = (
+            f"<span style='position:absolute;left:calc({b:.2f}% - 1px);top:-4px;width:3px;height:14px;"
+            f"border-radius:1px;background:{BEST_COLOR}'></span>"
+        )
+    st.markdown(
+        f"<div class='optviz-lr-theory' data-limit='{limit.lr:.6g}' style='position:relative;height:6px;"
+        f"margin:-22px 9px 4px 9px;border-radius:3px;background:linear-gradient(to right, {STABLE_COLOR} 0 {p:.2f}%, "
+        f"{UNSTABLE_COLOR} {p:.2f}% 100%)'>{tick}</div>",
+        unsafe_allow_html=True,
+    )
+    if limit.local:
+        text = _("Green: converges near the start, lr < {limit} (its Hessian there); orange: diverges.")
+    else:
+        text = _("Green: converges, lr < {limit}; orange: diverges.")
+    text = text.format(limit=f"{limit.lr:.3g}")
+    if best is not None:
+        fastest = (
+            _("Fastest: lr = {best} (blue tick)") if momentum is None else _("Fastest: α* = {best} with β* (blue tick)")
+        )
+        text += "  " + fastest.format(best=f"{best.lr:.3g}") + "."
+    st.caption(text)
+
+
 def optimizer_slots(
     prefix: str,
     names: Sequence[str],
@@ -174,6 +230,7 @@ def optimizer_slots(
     *,
     only_first: bool = False,
     suggest: Callable[[str], float | None] | None = None,
+    lr_theory: Callable[[str, dict[str, float]], list[LrMark]] | None = None,
 ) -> list[OptimizerSpec]:
     """One expander per optimizer slot (ss[prefix + "slots"]), then Add; the optimizers they hold.
 
@@ -182,6 +239,8 @@ def optimizer_slots(
     stays fixed while its sliders move (a label holding the lr made Streamlit redraw it collapsed
     after every lr change, dropping the keyboard focus), and its key keeps it open across reruns.
     suggest: the lr an added optimizer starts with (None from it: the registry's default).
+    lr_theory: what the theory says of an optimizer's lr, given its name and its hyperparameters'
+    current values (`optviz.runs.hpmap.lr_marks`): drawn on its lr slider (`_lr_strip`).
     """
     slots = ss[f"{prefix}slots"]
     specs = []
@@ -209,7 +268,15 @@ def optimizer_slots(
             st.caption(_(opt.note) + "  \n" + _("*as* `{reference}`").format(reference=_(opt.follows)))
             hps = {}
             for p in opt.hparams:
-                hps[p.name] = number_widget(hp_label(p), hp_key(prefix, uid, name, p.name), p)
+                key = hp_key(prefix, uid, name, p.name)
+                hps[p.name] = number_widget(hp_label(p), key, p)
+                if p.name == "lr" and lr_theory is not None:
+                    now = {q.name: float(ss.get(hp_key(prefix, uid, name, q.name), q.default)) for q in opt.hparams}
+                    try:
+                        marks = lr_theory(name, now)
+                    except ValueError:  # a start or surface parameter the page reports elsewhere
+                        marks = []
+                    _lr_strip(key, marks, now.get("momentum") if name == "momentum" else None)
         specs.append(OptimizerSpec(name, tuple(hps.items())))
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     default(f"{prefix}add_choice", "adam")

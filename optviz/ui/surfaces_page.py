@@ -25,6 +25,7 @@ from optviz.figures.live import LivePayload, live_payload
 from optviz.figures.surfaces import ESCAPED_TEXT, rebounds, run_outcome
 from optviz.i18n import N_, _
 from optviz.optimizers import OPTIMIZERS
+from optviz.runs.hpmap import lr_marks
 from optviz.theory import BowlTheory, bowl_theory, hessian_eigenvalues, local_lr_limit
 from optviz.ui.analysis import (
     TAB_FIGURES,
@@ -344,7 +345,13 @@ def _sidebar(good: Scene) -> tuple[list[Group], Display]:
 
         st.header(_("Optimizers"), divider="gray")
         _theory(surface, sp, start)
-        specs = optimizer_slots("", list(OPTIMIZERS), MAX_OPTIMIZERS, suggest=lambda name: _suggest(surface, name, sp))
+        specs = optimizer_slots(
+            "",
+            list(OPTIMIZERS),
+            MAX_OPTIMIZERS,
+            suggest=lambda name: _suggest(surface, name, sp),
+            lr_theory=lambda name, hps: lr_marks(surface, sp, start, name, hps),
+        )
         groups.append(Group({"optimizers": tuple(specs)}, st.empty()))
 
         st.header(_("View"), divider="gray")
