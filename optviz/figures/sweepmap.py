@@ -126,6 +126,21 @@ def _domains(n: int, gap: float, top: float = 1.0) -> list[tuple[float, float]]:
     return [(k * (width + gap), k * (width + gap) + width) for k in range(n)]
 
 
+def _cell_axis(domain: tuple[float, float], anchor: str, labels: list[str], title: str, ticks: bool = True) -> dict:
+    """An axis of whole-number cell positions labelled with the swept values."""
+    n = len(labels)
+    return {
+        "domain": list(domain),
+        "anchor": anchor,
+        "tickvals": list(range(n)),
+        "ticktext": labels,
+        "range": [-0.5, n - 0.5],
+        "showgrid": False,
+        "showticklabels": ticks,
+        "title": {"text": title},
+    }
+
+
 @speaks_scene
 def sweep_map_figure(scene: Scene, g: SweepGrid) -> go.Figure:
     """The map of `g` (see the module docstring) for the sweep's `scene`, in the scene's language."""
@@ -223,25 +238,8 @@ def sweep_map_figure(scene: Scene, g: SweepGrid) -> go.Figure:
                     "yaxis": ya,
                 }
             )
-        layout[f"xaxis{k}"] = {
-            "domain": list(xd[c]),
-            "anchor": ya,
-            "tickvals": list(range(nx)),
-            "ticktext": xs,
-            "range": [-0.5, nx - 0.5],
-            "showgrid": False,
-            "title": {"text": x_title if r == rows - 1 else ""},
-        }
-        layout[f"yaxis{k}"] = {
-            "domain": list(yd[r]),
-            "anchor": xa,
-            "tickvals": list(range(ny)),
-            "ticktext": ys,
-            "range": [-0.5, ny - 0.5],
-            "showgrid": False,
-            "showticklabels": bool(g.y) and c == 0,
-            "title": {"text": y_title if c == 0 else ""},
-        }
+        layout[f"xaxis{k}"] = _cell_axis(xd[c], ya, xs, x_title if r == rows - 1 else "")
+        layout[f"yaxis{k}"] = _cell_axis(yd[r], xa, ys, y_title if c == 0 else "", ticks=bool(g.y) and c == 0)
         if g.facet:
             annotations.append(
                 {
