@@ -188,9 +188,10 @@ def grid_position(grid: Sequence[float], v: float) -> float:
     return (i + frac) / (n - 1)
 
 
-def _lr_strip(key: str, marks: Sequence[LrMark], momentum: float | None) -> None:
-    """The theory on the lr slider `key`, right under its track: green where the run converges, red
-    where it diverges, a blue tick at the fastest lr; and the numbers in words below."""
+def _lr_strip(key: str, marks: Sequence[LrMark], heavy_ball: bool) -> None:
+    """The theory on the lr slider `key`, right under its track: green where the run converges,
+    orange where it diverges, a blue tick at the fastest lr (the heavy ball's α*, with β*); and the
+    numbers in words below."""
     grid = ss.get(f"_opts_{key}") or []
     limit = next((m for m in marks if m.kind == "limit"), None)
     best = next((m for m in marks if m.kind == "best"), None)
@@ -216,9 +217,7 @@ def _lr_strip(key: str, marks: Sequence[LrMark], momentum: float | None) -> None
         text = _("Green: converges, lr < {limit}; orange: diverges.")
     text = text.format(limit=f"{limit.lr:.3g}")
     if best is not None:
-        fastest = (
-            _("Fastest: lr = {best} (blue tick)") if momentum is None else _("Fastest: α* = {best} with β* (blue tick)")
-        )
+        fastest = _("Fastest: α* = {best} with β* (blue tick)") if heavy_ball else _("Fastest: lr = {best} (blue tick)")
         text += "  " + fastest.format(best=f"{best.lr:.3g}") + "."
     st.caption(text)
 
@@ -276,7 +275,7 @@ def optimizer_slots(
                         marks = lr_theory(name, now)
                     except ValueError:  # a start or surface parameter the page reports elsewhere
                         marks = []
-                    _lr_strip(key, marks, now.get("momentum") if name == "momentum" else None)
+                    _lr_strip(key, marks, heavy_ball=name == "momentum")
         specs.append(OptimizerSpec(name, tuple(hps.items())))
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     default(f"{prefix}add_choice", "adam")
