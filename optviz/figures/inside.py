@@ -38,13 +38,13 @@ from optviz.figures.style import apply_display, speaks_scene
 # The surfaces figures' own helpers: the same landscape layers, landmarks, axes and checks, so the
 # inset is the trajectory figure in small.
 from optviz.figures.surfaces import (
-    _base_layout,
-    _check,
-    _landmark_traces,
-    _landscape_layers,
-    _traj_axes,
-    _value_axis,
+    base_layout,
+    check_results,
+    landmark_traces,
+    landscape_layers,
     scene_title,
+    traj_axes,
+    value_axis,
 )
 from optviz.i18n import N_, _
 from optviz.runs.inside import Arrow, StepParts, state_symbol, step_parts
@@ -79,7 +79,7 @@ THETA_NAME = N_("Nesterov's textbook iterate θₜ")
 
 
 def _checked(scene: Scene, results: Sequence[Result]) -> None:
-    _check(scene, results)
+    check_results(scene, results)
     for r in results:
         if getattr(r, "state", None) is None:
             raise ValueError(
@@ -235,7 +235,7 @@ def inside_figure(scene: Scene, results: list[Result], step: int, *, focus: int 
 
     data: list[dict[str, Any]] = [_zoom_contour(scene, centre, half, th)]
     # clipped: drawn unclipped (as on the whole plot) a minimum outside the window would sit beside it
-    data += [{**t, "cliponaxis": True} for t in _landmark_traces(scene, "x", "y")]
+    data += [{**t, "cliponaxis": True} for t in landmark_traces(scene, "x", "y")]
     for k, (r, label) in enumerate(zip(results, labels)):
         upto = r.path[: min(step, r.steps_done + 1)]  # path[0 .. step-1]: the points before this step
         trail = np.clip(upto, -1e30, 1e30)
@@ -344,7 +344,7 @@ def inside_figure(scene: Scene, results: list[Result], step: int, *, focus: int 
         )
 
     title = _("Inside step {step}").format(step=step) + " · " + scene_title(scene)
-    layout = _base_layout(scene, 660)
+    layout = base_layout(scene, 660)
     layout["title"]["text"] = title
     layout["meta"]["auto_title"] = title
     layout.pop("clickmode", None)
@@ -377,13 +377,13 @@ def inside_figure(scene: Scene, results: list[Result], step: int, *, focus: int 
         },
     }
     layout.update(zoom)
-    inset = _traj_axes(surf, [0.72, 1.0], "xaxis2", "yaxis2", "x2", "y2")
+    inset = traj_axes(surf, [0.72, 1.0], "xaxis2", "yaxis2", "x2", "y2")
     inset["yaxis2"]["domain"] = [0.55, 1.0]
     for ax in inset.values():
         ax.update(title={"text": ""}, nticks=5)
     layout.update(inset)
     layout["legend"] = {"orientation": "v", "x": 0.7, "xanchor": "left", "y": 0.5, "yanchor": "top"}
-    lines, image = _landscape_layers(scene, "x2", "y2")
+    lines, image = landscape_layers(scene, "x2", "y2")
     layout["images"] = [image]
     layout["shapes"] = [
         lines,
@@ -535,7 +535,7 @@ def coords_figure(scene: Scene, results: list[Result]) -> go.Figure:
         symbols = dict.fromkeys(
             state_symbol(results[k].optimizer, key) for k, series in rows for key, _y, _d in series if name != "bias"
         )
-        yaxis = _value_axis(values, log, words + (" " + ", ".join(symbols) if symbols else ""))
+        yaxis = value_axis(values, log, words + (" " + ", ".join(symbols) if symbols else ""))
         yaxis.update(domain=[max(top - height_each, 0.0), top], anchor=f"x{ax}")
         layout[f"yaxis{ax}"] = yaxis
         layout[f"xaxis{ax}"] = {

@@ -20,9 +20,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from optviz.config import Scene
-from optviz.figures.palette import color_for, hex_rgb, theme_style
+from optviz.figures.palette import color_for, hex_rgb
 from optviz.figures.style import apply_display, speaks_scene
-from optviz.figures.surfaces import LOG_FLOOR, _landscape_layers, log_ticks
+from optviz.figures.surfaces import LOG_FLOOR, landmark_traces, landscape_layers, log_ticks, start_trace
 from optviz.i18n import _
 from optviz.runs.seeds import NOT_RANDOM, Band
 from surfaces import get_surface
@@ -61,11 +61,10 @@ def seed_band_figure(scene: Scene, bands: list[Band]) -> go.Figure:
     """The seed bands of `scene` (see the module docstring); ValueError when `bands` is empty
     (no run of the scene is random: the message says what to set)."""
     _check(scene, bands)
-    th = theme_style(scene.display)
     cfg = scene.surfaces
     surf = get_surface(cfg.surface)
     labels = cfg.labels()
-    lines, image = _landscape_layers(scene, "x", "y")
+    lines, image = landscape_layers(scene, "x", "y")
     (x0, x1), (y0, y1) = surf.bounds
     f_star = bands[0].f_star
     shift = f_star or 0.0
@@ -180,46 +179,7 @@ def seed_band_figure(scene: Scene, bands: list[Band]) -> go.Figure:
                 "meta": {"role": "seed_median", "run": b.optimizer_index},
             }
         )
-    if surf.minima:
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "x": [p.x for p in surf.minima],
-                "y": [p.y for p in surf.minima],
-                "marker": {
-                    "symbol": "star",
-                    "size": 13,
-                    "color": th["mark_fill"],
-                    "line": {"width": 1.2, "color": th["mark_line"]},
-                },
-                "name": _("minimum"),
-                "hovertemplate": "(%{x:.3g}, %{y:.3g})<extra></extra>",
-                "xaxis": "x",
-                "yaxis": "y",
-                "meta": {"role": "seed_minima"},
-            }
-        )
-    sx, sy = cfg.start_point
-    data.append(
-        {
-            "type": "scatter",
-            "mode": "markers",
-            "x": [sx],
-            "y": [sy],
-            "marker": {
-                "symbol": "circle",
-                "size": 11,
-                "color": th["mark_line"],
-                "line": {"width": 2.5, "color": th["mark_fill"]},
-            },
-            "name": _("start"),
-            "hoverinfo": "skip",
-            "xaxis": "x",
-            "yaxis": "y",
-            "meta": {"role": "seed_start"},
-        }
-    )
+    data += [*landmark_traces(scene, "x", "y"), start_trace(scene, "x", "y")]  # as the race draws them
     yaxis2: dict[str, Any] = {"anchor": "x2", "title": {"text": _("loss") if shift == 0 else "f − f*"}}
     vals = np.concatenate(shown) if shown else np.zeros(0)
     vals = vals[np.isfinite(vals) & ((vals > 0) if log else True)]

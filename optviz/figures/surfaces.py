@@ -113,7 +113,7 @@ def _surface(scene: Scene) -> Surface:
     return get_surface(scene.surfaces.surface)
 
 
-def _check(scene: Scene, results: Sequence[Result]) -> None:
+def check_results(scene: Scene, results: Sequence[Result]) -> None:
     if len(results) != len(scene.surfaces.optimizers):
         raise ValueError(
             f"results: expected one per optimizer of the scene ({len(scene.surfaces.optimizers)}), got {len(results)}"
@@ -123,7 +123,7 @@ def _check(scene: Scene, results: Sequence[Result]) -> None:
             raise ValueError(f"results do not belong to this scene: {r.optimizer} on {r.surface}")
 
 
-def _landscape_layers(scene: Scene, xref: str, yref: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def landscape_layers(scene: Scene, xref: str, yref: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The surface as (iso-line layout shape, filled-band layout image): layout, not traces.
 
     Not a plotly contour trace: plotly.js (4.x, also the one inside Streamlit) removes every
@@ -191,7 +191,7 @@ def _click_grid_trace(scene: Scene, xref: str, yref: str) -> dict[str, Any]:
     }
 
 
-def _landmark_traces(scene: Scene, xref: str, yref: str) -> list[dict[str, Any]]:
+def landmark_traces(scene: Scene, xref: str, yref: str) -> list[dict[str, Any]]:
     surf = _surface(scene)
     out = []
     for kind, (label, symbol, size, filled) in _LANDMARKS.items():
@@ -220,7 +220,7 @@ def _landmark_traces(scene: Scene, xref: str, yref: str) -> list[dict[str, Any]]
     return out
 
 
-def _start_trace(scene: Scene, xref: str, yref: str) -> dict[str, Any]:
+def start_trace(scene: Scene, xref: str, yref: str) -> dict[str, Any]:
     x, y = scene.surfaces.start_point
     return {
         "type": "scatter",
@@ -414,13 +414,13 @@ def _traj_panel(
     surf = _surface(scene)
     labels = scene.surfaces.labels()
     panel = _Panel(hold_static=True)
-    lines, image = _landscape_layers(scene, xref, yref)
+    lines, image = landscape_layers(scene, xref, yref)
     panel.images.append(image)
     panel.shapes.append(lines)
     panel.add(_click_grid_trace(scene, xref, yref))
-    for t in _landmark_traces(scene, xref, yref):
+    for t in landmark_traces(scene, xref, yref):
         panel.add(t)
-    panel.add(_start_trace(scene, xref, yref))
+    panel.add(start_trace(scene, xref, yref))
     # the legend entry of the contour shape (a path shape's own legend icon is a faint circle)
     panel.add(_legend_key(lines["name"], "contours", "contour_legend", xref, yref, {"width": 1.5}, legendrank=1000))
     stride = _trail_stride([len(r.path) for r in results], idx) if idx is not None else 1
@@ -685,7 +685,7 @@ def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
     return [m * 10.0**e for e, m in vals], [power_label(e, m) for e, m in vals]
 
 
-def _value_axis(values: Sequence[np.ndarray], log: bool, title: str) -> dict[str, Any]:
+def value_axis(values: Sequence[np.ndarray], log: bool, title: str) -> dict[str, Any]:
     """A y axis over `values` (the points to keep in view): on a log axis, ticks at the powers of
     ten written as powers ("10⁻⁴", never plotly's "5, 2, 10, 5, 2" of minor digits or SI prefixes);
     on a linear axis, plain numbers ("−20,000", not "−0.2×10⁵" or "20k").  The range is set
@@ -997,7 +997,7 @@ def _assemble(panels: Sequence[_Panel], idx: np.ndarray | None, layout: dict[str
     return apply_display(fig, display, traces_styled=True)
 
 
-def _traj_axes(surf: Surface, domain_x: Sequence[float], xa: str, ya: str, anchor_x: str, anchor_y: str) -> dict:
+def traj_axes(surf: Surface, domain_x: Sequence[float], xa: str, ya: str, anchor_x: str, anchor_y: str) -> dict:
     (x0, x1), (y0, y1) = surf.bounds
     return {
         xa: {
@@ -1030,7 +1030,7 @@ def _traj_axes(surf: Surface, domain_x: Sequence[float], xa: str, ya: str, ancho
     }
 
 
-def _base_layout(scene: Scene, height: int) -> dict[str, Any]:
+def base_layout(scene: Scene, height: int) -> dict[str, Any]:
     return {
         "title": {
             "text": scene_title(scene),
@@ -1069,15 +1069,15 @@ def trajectory_figure(
         the look-ahead step theta_t -> theta_t + mu v_t where the gradient is taken (C5);
         None: the scene's `display.lookahead`, so the page, its URL and the exports agree.
     """
-    _check(scene, results)
+    check_results(scene, results)
     surf = _surface(scene)
     idx = frame_indices(max(len(r.path) for r in results), scene.display.frames) if animate else None
     if lookahead is None:
         lookahead = scene.display.lookahead
     panel = _traj_panel(scene, results, idx, "x", "y", lookahead=lookahead)
-    layout = _base_layout(scene, 640)
+    layout = base_layout(scene, 640)
     # a square-ish plot on a wide slide: the legend in a column on the left, the plot centred right of it
-    layout.update(_traj_axes(surf, [0.22, 1.0], "xaxis", "yaxis", "x", "y"))
+    layout.update(traj_axes(surf, [0.22, 1.0], "xaxis", "yaxis", "x", "y"))
     layout["legend"] = {"orientation": "v", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "top"}
     if idx is not None:
         layout.update(_animation_controls(scene.display, idx, 0.0, -0.1, 0.3))
@@ -1089,7 +1089,7 @@ def trajectory_figure(
 def loss_figure(scene: Scene, results: list[Result], *, animate: bool = True) -> go.Figure:
     """Loss per step (log y when `display.log_loss`; f - f* where f* != 0), a moving marker per
     optimizer on the same frames (same names) as `trajectory_figure`."""
-    _check(scene, results)
+    check_results(scene, results)
     ytitle, log = _loss_values(scene, results)[1:]
     idx = frame_indices(max(len(r.path) for r in results), scene.display.frames) if animate else None
     panel = _loss_panel(scene, results, idx, "x", "y")
@@ -1097,11 +1097,11 @@ def loss_figure(scene: Scene, results: list[Result], *, animate: bool = True) ->
     for t in panel.traces:
         if t["meta"]["role"] == "loss":
             t["showlegend"] = True
-    layout = _base_layout(scene, 420)
+    layout = base_layout(scene, 420)
     layout["title"]["text"] = _("Loss") + " · " + scene_title(scene)
     layout["meta"]["auto_title"] = layout["title"]["text"]
     layout["xaxis"] = {"title": {"text": _("step")}, "range": [0, scene.surfaces.steps], "zeroline": False}
-    layout["yaxis"] = _value_axis(_in_plot_values(scene, results, _loss_values(scene, results)[0]), log, ytitle)
+    layout["yaxis"] = value_axis(_in_plot_values(scene, results, _loss_values(scene, results)[0]), log, ytitle)
     if idx is not None:
         layout.update(_animation_controls(scene.display, idx, 0.0, -0.18, 0.3))
     layout["meta"]["bottom"] = 118 if idx is not None else 60
@@ -1119,7 +1119,7 @@ def scene_figure(
 ) -> go.Figure:
     """The app's main figure: trajectories (left) and loss (right) as subplots of ONE figure,
     so one play button, one speed control and one step slider drive both."""
-    _check(scene, results)
+    check_results(scene, results)
     surf = _surface(scene)
     idx = frame_indices(max(len(r.path) for r in results), scene.display.frames) if animate else None
     if lookahead is None:
@@ -1127,12 +1127,12 @@ def scene_figure(
     traj = _traj_panel(scene, results, idx, "x", "y", lookahead=lookahead)
     loss = _loss_panel(scene, results, idx, "x2", "y2")
     ytitle, log = _loss_values(scene, results)[1:]
-    layout = _base_layout(scene, height)
+    layout = base_layout(scene, height)
     # The contour plot keeps x and y on one scale: give it about the width its height allows on a
     # 1 200 px wide page, the loss plot the rest.
     (x0, x1), (y0, y1) = surf.bounds
     split = min(0.6, max(0.35, (height - 200) * (x1 - x0) / (y1 - y0) / 1110))
-    layout.update(_traj_axes(surf, [0.0, split], "xaxis", "yaxis", "x", "y"))
+    layout.update(traj_axes(surf, [0.0, split], "xaxis", "yaxis", "x", "y"))
     layout["xaxis"]["constraintoward"] = "left"
     layout["xaxis2"] = {
         "domain": [split + 0.09, 1.0],
@@ -1142,7 +1142,7 @@ def scene_figure(
         "zeroline": False,
     }
     ys = _in_plot_values(scene, results, _loss_values(scene, results)[0])
-    layout["yaxis2"] = {"anchor": "x2", **_value_axis(ys, log, ytitle)}
+    layout["yaxis2"] = {"anchor": "x2", **value_axis(ys, log, ytitle)}
     if idx is not None:
         layout.update(_animation_controls(scene.display, idx, 0.0, -0.1, 0.25))
     layout["meta"]["bottom"] = 118 if idx is not None else 60
@@ -1168,7 +1168,7 @@ def surface3d_figure(scene: Scene, results: list[Result]) -> go.Figure:
     path drawn at its exact height.  Their hover gives the exact f.  Paths are drawn up to where
     they first leave the plotted square.
     """
-    _check(scene, results)
+    check_results(scene, results)
     surf = _surface(scene)
     sp = dict(scene.surfaces.surface_params)
     xs, ys, z = surf.grid(SURFACE3D_GRID, **sp)
@@ -1268,7 +1268,7 @@ def _line_figure(
         "title": {"text": title, "x": 0.0, "xanchor": "left", "pad": {"l": 12}},
         "height": 380,
         "xaxis": {"title": {"text": step_word}, "range": [0, scene.surfaces.steps], "zeroline": False},
-        "yaxis": _value_axis([y for _, _, y, _ in series], True, ytitle),
+        "yaxis": value_axis([y for _, _, y, _ in series], True, ytitle),
         "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
         "hovermode": "closest",
         "meta": {"optviz": "figure", "auto_title": title, "bottom": 50},
@@ -1297,7 +1297,7 @@ def lr_figure(scene: Scene, results: list[Result]) -> go.Figure:
 
     Random search has no step size and is left out; random local search shows its perturbation size.
     """
-    _check(scene, results)
+    check_results(scene, results)
     series = []
     skipped = []
     for k, (r, label) in enumerate(zip(results, scene.surfaces.labels())):
@@ -1320,7 +1320,7 @@ def effective_lr_figure(scene: Scene, results: list[Result]) -> go.Figure:
     coordinate.  Solid: x coordinate, dotted: y.  Steps with |g_i| < 1e-12 are left out (no ratio).
     Gradient-free searches have no gradient and are left out.
     """
-    _check(scene, results)
+    check_results(scene, results)
     series = []
     skipped = []
     for k, (r, label) in enumerate(zip(results, scene.surfaces.labels())):
@@ -1350,7 +1350,7 @@ def results_table(scene: Scene, results: list[Result]) -> list[dict[str, Any]]:
     The keys are data (English, as the code reads them); the texts of "diverged" are in the
     scene's language.
     """
-    _check(scene, results)
+    check_results(scene, results)
     surf = _surface(scene)
     f_star = lowest_minimum(surf)
     mins = np.array([[p.x, p.y] for p in surf.minima]) if surf.minima else None

@@ -42,6 +42,7 @@ import numpy as np
 from optviz.api import check_steps
 from optviz.batch import run_batch
 from optviz.config import Scene
+from optviz.runs.surfaces import batch_options
 from optviz.validate import check_whole
 from surfaces import Point, get_surface
 
@@ -200,18 +201,11 @@ def basins(
         out = run_batch(
             cfg.surface,
             spec.name,
-            starts=starts[a:b],
-            steps=steps,
             hyperparams=spec.kwargs,
-            surface_params=sp,
-            schedule=cfg.schedule,
-            noise=cfg.noise,
-            noise_seeds=cfg.noise_seed,
-            clip_norm=cfg.clip_norm,
-            l2=cfg.l2,
             tol=tol,
             keep="loss",
             progress=part,
+            **batch_options(cfg, starts=starts[a:b], steps=steps),
         )
         c = _classify(cfg.surface, sp, out.final, np.asarray(out.diverged_at) != 0, radius, tol)
         code[a:b] = c

@@ -45,6 +45,7 @@ import numpy as np
 from optviz.batch import run_batch
 from optviz.config import Scene, SurfacesConfig
 from optviz.optimizers import OPTIMIZERS
+from optviz.runs.surfaces import batch_options
 from optviz.schedules import Schedule
 from optviz.theory import bowl_theory, hessian_eigenvalues
 from optviz.validate import check_choice
@@ -302,61 +303,84 @@ def hyperparameter_map(
     all_h2 = np.concatenate([grid_h2.ravel(), s_h2])
     fixed = {k: v for k, v in base.items() if k not in ("lr", ax.name)}
     hyper: dict[str, float | np.ndarray] = {**fixed, "lr": all_lr}
-    surface_params = dict(cfg.surface_params)
-    noise: float | np.ndarray = all_h2 if ax.kind == "noise" else cfg.noise
     if ax.kind == "hyperparam":
         hyper[ax.name] = all_h2
-    common = {
-        "starts": np.asarray(cfg.start_point, dtype=np.float64),
-        "steps": cfg.steps,
-        "schedule": cfg.schedule,
-        "noise_seeds": cfg.noise_seed,
-        "clip_norm": cfg.clip_norm,
-        "l2": cfg.l2,
-        "tol": spec.tol,
-        "keep": "final",
-    }
+    common = batch_options(cfg, tol=spec.tol, keep="final")
     if ax.kind == "surface":
         # run_batch shares one set of surface parameters across its runs: one call per distinct value
         # (a row of the grid, or a sample), the progress summed over the calls.
         b = _by_surface_value(cfg, opt.name, ax.name, all_h2, hyper, common, progress)
     else:
-        b = run_batch(cfg.surface, opt.name, hyperparams=hyper, surface_params=surface_params, noise=noise,
-                      progress=progress, **common)  # fmt: skip
+        noise = {"noise": all_h2} if ax.kind == "noise" else {}
+        b = run_batch(cfg.surface, opt.name, hyperparams=hyper, progress=progress, **(common | noise))
     div = np.asarray(b.diverged_at) != 0
     loss = np.where(div, np.nan, np.asarray(b.final_loss, dtype=np.float64))
     hit = np.asarray(b.steps_to_tol)
     steps = np.where(div | (hit < 0), np.nan, hit.astype(np.float64))
-    surf = get_surface(cfg.surface)
     g = n * n
+    return _hpmap(
+        cfg,
+        opt.name,
+        ax,
+        lrs,
+        h2s,
+        lr_log=True,
+        grid=(loss[:g].reshape(n, n), steps[:g].reshape(n, n), div[:g].reshape(n, n)),
+        samples=(s_lr, s_h2, loss[g:], steps[g:], div[g:]),
+        fixed=tuple(fixed.items()),
+        tol=spec.tol,
+        seconds=time.perf_counter() - t0,
+        metric=spec.metric,
+        optimizer_index=optimizer,
+    )
+
+
+def _hpmap(
+    cfg: SurfacesConfig,
+    optimizer: str,
+    ax: _Axis,
+    lrs: np.ndarray,
+    h2s: np.ndarray,
+    *,
+    lr_log: bool,
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray],
+    samples: tuple[np.ndarray, ...] | None,
+    fixed: tuple[tuple[str, float], ...],
+    **extra: Any,
+) -> HPMap:
+    """The `HPMap` of runs with `cfg`'s settings: grid = (loss, steps, diverged) over h2s x lrs, samples
+    = (lr, h2, loss, steps, diverged) of the random search (None: none); extra: the other fields."""
+    surf = get_surface(cfg.surface)
+    if samples is None:
+        empty = np.zeros(0)
+        samples = (empty, empty, empty, empty, np.zeros(0, dtype=bool))
+    loss, steps, diverged = grid
+    s_lr, s_h2, s_loss, s_steps, s_div = samples
     return HPMap(
         surface=cfg.surface,
-        optimizer=opt.name,
+        optimizer=optimizer,
         h2=ax.name,
         lr=lrs,
         h2_values=h2s,
-        lr_log=True,
+        lr_log=lr_log,
         h2_log=ax.log,
-        loss=loss[:g].reshape(n, n),
-        steps=steps[:g].reshape(n, n),
-        diverged=div[:g].reshape(n, n),
+        loss=loss,
+        steps=steps,
+        diverged=diverged,
         sample_lr=s_lr,
         sample_h2=s_h2,
-        sample_loss=loss[g:],
-        sample_steps=steps[g:],
-        sample_diverged=div[g:],
-        fixed=tuple(fixed.items()),
-        tol=spec.tol,
+        sample_loss=s_loss,
+        sample_steps=s_steps,
+        sample_diverged=s_div,
+        fixed=fixed,
         steps_run=cfg.steps,
         f_star=min(q.f for q in surf.minima) if surf.minima else None,
-        seconds=time.perf_counter() - t0,
         h2_kind=ax.kind,
-        metric=spec.metric,
-        optimizer_index=optimizer,
         surface_params=cfg.surface_params,
         l2=cfg.l2,
         clip_norm=cfg.clip_norm,
         schedule=cfg.schedule,
+        **extra,
     )
 
 
@@ -387,7 +411,7 @@ def _by_surface_value(
         idx = np.flatnonzero(inverse == u)
         sub = {k: (a[idx] if isinstance(a, np.ndarray) else a) for k, a in hyper.items()}
         sp = {**dict(cfg.surface_params), name: float(v)}
-        part = run_batch(cfg.surface, optimizer, hyperparams=sub, surface_params=sp, noise=cfg.noise, **common)
+        part = run_batch(cfg.surface, optimizer, hyperparams=sub, **(common | {"surface_params": sp}))
         loss[idx], div[idx], hit[idx] = part.final_loss, part.diverged_at, part.steps_to_tol
         done += idx.size
         if progress is not None:
@@ -580,32 +604,16 @@ def hpmap_from_sweep(sw: Any) -> HPMap:
             loss[i, j] = np.median(np.where(diverged, np.nan, rows["final_loss"].to_numpy(dtype=float)))
             hit = rows["steps_to_tol"].to_numpy(dtype=float)
             steps[i, j] = np.median(np.where(diverged | (hit < 0), np.nan, hit))
-    surf = get_surface(cfg.surface)
     base = dict(cfg.optimizers[0].kwargs)
-    empty = np.zeros(0)
-    return HPMap(
-        surface=cfg.surface,
-        optimizer=opt,
-        h2=ax.name,
-        lr=lrs,
-        h2_values=h2s,
+    return _hpmap(
+        cfg,
+        opt,
+        ax,
+        lrs,
+        h2s,
         lr_log=bool(lrs.size > 2 and np.allclose(np.diff(np.log(lrs)), np.log(lrs[1] / lrs[0]))),
-        h2_log=ax.log,
-        loss=loss,
-        steps=steps,
-        diverged=div,
-        sample_lr=empty,
-        sample_h2=empty,
-        sample_loss=empty,
-        sample_steps=empty,
-        sample_diverged=np.zeros(0, dtype=bool),
+        grid=(loss, steps, div),
+        samples=None,
         fixed=tuple((k, float(v)) for k, v in base.items() if k not in ("lr", ax.name)),
-        steps_run=cfg.steps,
-        f_star=min(q.f for q in surf.minima) if surf.minima else None,
         seconds=float(sw.seconds),
-        h2_kind=ax.kind,
-        surface_params=cfg.surface_params,
-        l2=cfg.l2,
-        clip_norm=cfg.clip_norm,
-        schedule=cfg.schedule,
     )

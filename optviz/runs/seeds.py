@@ -30,6 +30,7 @@ import numpy as np
 from optviz.batch import run_batch
 from optviz.config import Scene
 from optviz.optimizers import OPTIMIZERS
+from optviz.runs.surfaces import batch_options
 from optviz.validate import check_whole
 from surfaces import get_surface
 
@@ -126,20 +127,14 @@ def seed_band(
     hyper: dict[str, float | np.ndarray] = dict(spec.kwargs)
     if source == "seed":
         hyper["seed"] = ids
+    seeds = ids if source == "noise" else cfg.noise_seed
     b = run_batch(
         cfg.surface,
         spec.name,
-        starts=np.asarray(cfg.start_point, dtype=np.float64),
-        steps=cfg.steps,
         hyperparams=hyper,
-        surface_params=dict(cfg.surface_params),
-        schedule=cfg.schedule,
-        noise=cfg.noise,
-        noise_seeds=ids if source == "noise" else cfg.noise_seed,
-        clip_norm=cfg.clip_norm,
-        l2=cfg.l2,
         keep="path",
         progress=progress,
+        **batch_options(cfg, noise_seeds=seeds),
     )
     loss = np.where(np.isnan(b.loss), np.inf, b.loss)  # NaN only after a divergence (`Batch`)
     surf = get_surface(cfg.surface)

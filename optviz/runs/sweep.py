@@ -55,6 +55,7 @@ from optviz.config import OptimizerSpec, Scene
 from optviz.config.mlp import MLPConfig, n_split
 from optviz.optimizers import get_optimizer
 from optviz.runs.mlp import train_runs
+from optviz.runs.surfaces import batch_options
 from optviz.validate import check_whole
 
 SWEEP_VERSION = 1
@@ -257,21 +258,15 @@ def _surface_cells(
         starts = np.column_stack([_numbers(cols, "start_x", x0, n), _numbers(cols, "start_y", y0, n)])
     elif s.start is not None:
         starts = s.start
+    noise = _numbers(cols, "noise", s.noise, n) if "noise" in cols else s.noise
     b = run_batch(
         s.surface,
         opt.name,
-        starts=starts,
-        steps=s.steps,
         hyperparams=hps,
-        surface_params=dict(s.surface_params),
-        schedule=s.schedule,
-        noise=_numbers(cols, "noise", s.noise, n) if "noise" in cols else s.noise,
-        noise_seeds=np.asarray(seeds, dtype=np.int64),
-        clip_norm=s.clip_norm,
-        l2=s.l2,
         tol=TOL,
         progress=progress,
         threads=threads,
+        **batch_options(s, starts=starts, noise=noise, noise_seeds=np.asarray(seeds, dtype=np.int64)),
     )
     return {
         "final_loss": b.final_loss,

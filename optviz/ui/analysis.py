@@ -71,6 +71,16 @@ def _numbers(scene: Scene, name: str, text: str) -> Any:
         bar.empty()
 
 
+def _figure(scene: Scene, name: str, text: str) -> tuple[Any, Any] | None:
+    """(numbers, figure) of analysis figure `name` (`_numbers` under a progress bar saying `text`);
+    None after showing the error in place of a setting the runs refuse."""
+    try:
+        return _numbers(scene, name, text), SURFACES.figure(scene, None, name)
+    except ValueError as e:
+        st.error(str(e), icon=":material/error:")
+        return None
+
+
 # ----------------------------------------------------------------------------- inside one step
 
 
@@ -225,12 +235,10 @@ def hpmap_tab(scene: Scene) -> None:
     _map_controls(scene)
     first = scene.surfaces.optimizers[0]
     cells = scene.analysis.map_cells
-    try:
-        m = _numbers(scene, "hpmap", _("Running the map's {n} runs…").format(n=f"{cells * cells:,}"))
-        fig = SURFACES.figure(scene, None, "hpmap")
-    except ValueError as e:
-        st.error(str(e), icon=":material/error:")
+    made = _figure(scene, "hpmap", _("Running the map's {n} runs…").format(n=f"{cells * cells:,}"))
+    if made is None:
         return
+    m, fig = made
     event = st.plotly_chart(
         fig, key="chart_hpmap", theme=None, on_select="rerun", selection_mode="points", config={"displaylogo": False}
     )
@@ -297,13 +305,10 @@ def basins_tab(scene: Scene) -> None:
             icon=":material/info:",
         )
     a = scene.analysis
-    try:
-        _numbers(scene, "basins", _("Running {n} starts per optimizer…").format(n=f"{a.basin_cells**2:,}"))
-        fig = SURFACES.figure(scene, None, "basins")
-    except ValueError as e:
-        st.error(str(e), icon=":material/error:")
+    made = _figure(scene, "basins", _("Running {n} starts per optimizer…").format(n=f"{a.basin_cells**2:,}"))
+    if made is None:
         return
-    st.plotly_chart(fig, key="chart_basins", theme=None)
+    st.plotly_chart(made[1], key="chart_basins", theme=None)
     st.caption(
         _(
             "Each pixel is a start point; its colour says where the run from there ends, with every other setting "
@@ -339,13 +344,10 @@ def seeds_tab(scene: Scene) -> None:
         )
         st.button(_("Set gradient noise σ = 0.5"), key="a_add_noise", on_click=_on_add_noise)
         return
-    try:
-        _numbers(scene, "seeds", _("Running {n} seeds per optimizer…").format(n=scene.analysis.seeds))
-        fig = SURFACES.figure(scene, None, "seeds")
-    except ValueError as e:
-        st.error(str(e), icon=":material/error:")
+    made = _figure(scene, "seeds", _("Running {n} seeds per optimizer…").format(n=scene.analysis.seeds))
+    if made is None:
         return
-    st.plotly_chart(fig, key="chart_seeds", theme=None)
+    st.plotly_chart(made[1], key="chart_seeds", theme=None)
     st.caption(
         _(
             "Left: the paths of {n} seeds (thin) and the median run's (bold).  Right: the median loss per step "
