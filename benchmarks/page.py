@@ -32,6 +32,11 @@ Scenarios (`--scenario`, default all):
   mlp5      five panels: the settings of the preset "ReLU: He vs Xavier" (compare init schemes: zeros,
             N(0, 0.01²), N(0, 1), He, Xavier) on the Training tab (the preset itself opens the
             Initialisation tab, whose histograms an lr move does not change); the same M moves
+  floor     not optviz: `benchmarks/floor_app.py`, served with `streamlit run`: two sliders in sidebar
+            expanders and a 3-point chart drawn with the plotly.js of the plotly package, all in one
+            `st.fragment` (the optviz page's fastest path, with nothing to compute or draw); the same
+            moves as the surfaces.  What this stack costs on this machine before optviz does anything:
+            no target, printed beside them
 An optimizer's sliders sit in a sidebar expander, opened (again) before each press: a slider in a
 collapsed expander takes no keys.  Targets: surfaces <= 250 ms, MLP <= 400 ms, five panels <= 1000 ms
 (median), first chart <= 2.5 s, <= 150 kB per move on the surfaces (1000 steps x 5 optimizers).
@@ -64,6 +69,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 1600, "height": 1000}
+FLOOR_APP = ROOT / "benchmarks" / "floor_app.py"
 FIRST_CHART_TARGET_S = 2.5
 KB_TARGET = 150.0  # per move, surfaces at 1000 steps x 5 optimizers
 SERVER_START_S = 120.0
@@ -186,6 +192,8 @@ SCENARIOS = {
         "?view=mlp&m_hidden=32|32|32&m_activation=relu&m_init=xavier_normal&m_compare=init&m_optimizers=adam:lr%3D0.01",
         1000.0,
     ),
+    # not optviz: benchmarks/floor_app.py, one fragment of two sliders and a 3-point plotly chart
+    "floor": Scenario("floor", "floor: a one-fragment Streamlit page, a 3-point plotly.js chart", "", 0.0),
 }
 
 
@@ -209,9 +217,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(port: int) -> Iterator[str]:
-    """`optviz --server.headless true --server.port PORT` from this checkout; stopped (process group) on exit."""
-    cmd = [sys.executable, "-m", "optviz.cli", "--server.headless", "true", "--server.port", str(port)]
+def app_server(port: int, script: str | None = None) -> Iterator[str]:
+    """`optviz --server.headless true --server.port PORT` from this checkout (or `streamlit run script`);
+    stopped (process group) on exit."""
+    run = ["-m", "optviz.cli"] if script is None else ["-m", "streamlit", "run", script]
+    cmd = [sys.executable, *run, "--server.headless", "true", "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     with tempfile.TemporaryFile() as log:
@@ -339,6 +349,9 @@ def press(page: Any, counter: ByteCounter, slider: Slider, key: str, timeout_ms:
 
 def plan(scenario: Scenario, page: Any, moves: int, mlp_moves: int) -> list[tuple[Slider, str]]:
     """The key presses of a scenario (see the module docstring)."""
+    if scenario.name == "floor":  # as the surfaces, with one lr slider: lr and beta1 in turn, left, right, ...
+        keys = ["ArrowLeft" if i % 2 == 0 else "ArrowRight" for i in range(moves)]
+        return [(Slider(label), key) for key in keys for label in ("lr ", "beta1")]
     if scenario.name != "surfaces":
         return [(Slider("lr "), "ArrowLeft")] * mlp_moves
     n_lr = count_expanders(page, "lr ")
@@ -354,7 +367,7 @@ def plan(scenario: Scenario, page: Any, moves: int, mlp_moves: int) -> list[tupl
 def measure(browser: Any, base: str, scenario: Scenario, moves: int, mlp_moves: int) -> Row:
     url = base.rstrip("/") + "/" + scenario.query
     row = Row(scenario)
-    move_ms = 30_000 if scenario.name == "surfaces" else 90_000
+    move_ms = 30_000 if scenario.name in ("surfaces", "floor") else 90_000
     print(f"{scenario.name}: warming the server ({url})", file=sys.stderr)
     context, page, *_ = open_page(browser, url, WARM_VISIT_MS)
     wait_idle(page, WARM_VISIT_MS)  # the server finishes this session's run before the one measured
@@ -409,6 +422,8 @@ def report(rows: list[Row]) -> None:
             f"| {r.scenario.title} | {n} | {fmt(med, '.0f')} | {fmt(p90, '.0f')} | {fmt(low, '.0f')} "
             f"| {fmt(kb, ',.0f')} | {fmt(r.first_chart_s, '.2f')} |"
         )
+        if r.scenario.name == "floor":  # what the stack itself costs: no target
+            continue
         checks.append(
             (
                 f"{r.scenario.name}: median ≤ {r.scenario.target_ms:.0f} ms",
@@ -431,6 +446,8 @@ def report(rows: list[Row]) -> None:
         print(f"| {name} | {value} | {'n/a' if met is None else 'yes' if met else 'NO'} |")
     modes = ", ".join(sorted({r.mode for r in rows}))
     print(f"\nchart measured: {modes}; medians over the moves that changed the chart")
+    if any(r.scenario.name == "floor" for r in rows):
+        print("floor: benchmarks/floor_app.py, no optviz in it; what any page of this stack costs on this machine")
 
 
 def ok(value: float | None, limit: float) -> bool | None:
@@ -456,11 +473,15 @@ def main(argv: list[str] | None = None) -> int:
     names = list(SCENARIOS) if a.scenario == "all" else [a.scenario]
     t0 = time.monotonic()
     with contextlib.ExitStack() as stack:
-        base = a.keep_server or stack.enter_context(app_server(a.port or free_port()))
+        apps = [n for n in names if n != "floor"]
+        base = (a.keep_server or stack.enter_context(app_server(a.port or free_port()))) if apps else ""
+        floor = stack.enter_context(app_server(free_port(), str(FLOOR_APP))) if "floor" in names else ""
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
             try:
-                rows = [measure(browser, base, SCENARIOS[n], a.moves, a.mlp_moves) for n in names]
+                rows = [
+                    measure(browser, floor if n == "floor" else base, SCENARIOS[n], a.moves, a.mlp_moves) for n in names
+                ]
             finally:
                 browser.close()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

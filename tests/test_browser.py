@@ -43,6 +43,9 @@ STATE_JS = """() => {
 }"""
 
 
+IDLE_JS = "() => document.querySelector('[data-testid=stApp]').dataset.testScriptState === 'notRunning'"
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     with streamlit_server("streamlit_server.log", START_TIMEOUT_S) as url:
@@ -127,6 +130,52 @@ def test_an_optimizer_expander_stays_open_while_its_lr_moves(page: Page):
         assert box.locator("details").get_attribute("open") is not None  # still open
         assert slider.is_visible()
     assert "sgd:lr=0.001;" in page.url.replace("%3A", ":").replace("%3D", "=").replace("%3B", ";")
+    _no_exception(page)
+
+
+def test_an_lr_move_reruns_only_the_race_and_the_exports_follow_it(page: Page):
+    """An optimizer's slider reruns only the race's fragment (`surfaces_page._race`): the Surface,
+    Start, Run and View sections and the Export buttons are not sent again (a full rerun sends the
+    Run section's "noise seed" and twice as many messages).  The Export buttons, drawn by the last
+    full run, still export what the page shows after the move."""
+    import base64
+
+    def csv_sgd() -> list[str]:
+        page.locator("[data-testid='stSidebarContent']").evaluate("e => e.scrollTop = e.scrollHeight")
+        with page.expect_download(timeout=60_000) as dl:
+            page.get_by_role("button", name="CSV", exact=True).click()
+        return [r for r in Path(dl.value.path()).read_text().splitlines() if ",SGD," in r]
+
+    before_csv = csv_sgd()
+    assert before_csv[1].endswith(",0.001")  # step 1 at the default lr
+    box = page.locator("[data-testid='stExpander']").filter(has_text="1 · SGD").first
+    if box.locator("details").get_attribute("open") is None:
+        box.locator("summary").click()
+    slider = box.locator("[data-testid='stSlider']").first.get_by_role("slider")
+    slider.wait_for(state="visible")
+    page.wait_for_function(IDLE_JS)
+    page.wait_for_timeout(500)
+    before = _state(page)
+    cdp = page.context.new_cdp_session(page)  # the page's socket is open already: its frames from here on
+    cdp.send("Network.enable")
+    received: list[str] = []
+    cdp.on("Network.webSocketFrameReceived", lambda e: received.append(e["response"]["payloadData"]))
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # SGD's lr 0.001 -> 0.002
+    _wait_state(page, lambda s: s["renders"] > before["renders"] and s["pathLast"] != before["pathLast"])
+    page.wait_for_function(IDLE_JS)
+    page.wait_for_timeout(300)
+    cdp.detach()
+    payloads = [base64.b64decode(d) for d in received]
+    assert payloads, "no websocket frames seen"
+    assert not any(b"noise seed" in d for d in payloads)  # the Run section was not sent again
+    assert any(b"1 \xc2\xb7 SGD" in d for d in payloads)  # the Optimizers section was
+    assert len(payloads) < 130  # a full rerun of the default page sends about 180
+    after_csv = csv_sgd()
+    assert after_csv[1].endswith(",0.002") and after_csv[5] != before_csv[5]  # the page's new run
+    slider.focus()
+    page.keyboard.press("ArrowLeft")  # back to the default for the later tests
+    page.wait_for_function(IDLE_JS)
     _no_exception(page)
 
 

@@ -1,6 +1,8 @@
 """The sidebar's Export section, the same for both views: pictures, animations, HTML, CSV, the scene.
 
-    export_panel(scene, results)
+    export_panel(scene, results)          the whole section at once (the MLP view)
+    place = export_files(view, surface, fps)   the buttons, drawn by the full run (the surfaces view) ...
+    with place: run_exports(scene, results)    ... and what changes with the run, drawn by its fragment
 
 Every file is made from the page's own `results` (what `view_of(scene).run(scene)` gave the page),
 so an export never runs the optimizers or trains the MLP a second time; a download button's file
@@ -44,14 +46,44 @@ def _render_animation(scene: Scene, fmt: str, seconds: float, browser: export.Br
     ss["_animation"] = (scene.to_json(), seconds, fmt, data)
 
 
+class Source:
+    """What the export buttons export: the page's latest scene and results.  One per session, changed
+    in place by every run, so a download made by a button drawn in an earlier run (the race's
+    fragment reruns without redrawing the Export section) exports what the page shows now."""
+
+    def __init__(self) -> None:
+        self.scene: Scene | None = None
+        self.results: Any = None
+
+
+def source() -> Source:
+    """This session's `Source`."""
+    if not isinstance(ss.get("_export_source"), Source):
+        ss["_export_source"] = Source()
+    return ss["_export_source"]
+
+
 def export_panel(scene: Scene, results: Any) -> None:
     """Sidebar: pictures, animations, offline HTML, data and the scene itself, for slides.
 
     results: the page's results of `scene`, reused by every export (the MLP view's run may lack
     the extras of the exported figure: the exporter adds only those, without training again).
     """
-    stem = f"optviz_{scene.surfaces.surface if scene.view == 'surfaces' else 'mlp'}"
+    src = source()
+    src.scene, src.results = scene, results
+    with export_files(scene.view, scene.surfaces.surface, scene.display.fps):
+        run_exports(scene, results)
+
+
+def export_files(view: str, surface: str, fps: int) -> Any:
+    """The Export section's buttons, which make their file from `source()` when clicked; returns the
+    empty place, above the scene-file uploader, for what depends on the run (`run_exports`).
+
+    view, surface: name the files; fps: the animation's caption.  Drawn once per full run: the race's
+    fragment fills the returned place on each of its reruns."""
+    stem = f"optviz_{surface if view == 'surfaces' else 'mlp'}"
     browser = shared_browser()
+    src = source()
     with st.sidebar:
         st.header(_("Export"), divider="gray")
         st.radio(_("slide aspect"), ASPECTS, key="_aspect", horizontal=True, help=_("size of exported pictures"))
@@ -63,8 +95,9 @@ def export_panel(scene: Scene, results: Any) -> None:
         def download(label: str, fmt: str, **kw: Any) -> None:
             st.download_button(
                 label,
-                # a callable: the file is made only when the button is clicked, not on every rerun
-                data=lambda: export.export_bytes(scene, fmt, browser=browser, results=results, **kw),
+                # a callable: the file is made only when the button is clicked, from what the page
+                # shows then (not on every rerun, and not from the run that drew the button)
+                data=lambda: export.export_bytes(src.scene, fmt, browser=browser, results=src.results, **kw),
                 file_name=f"{stem}.{fmt}",
                 mime=export.MIME_TYPES[fmt],
                 on_click="ignore",
@@ -85,34 +118,42 @@ def export_panel(scene: Scene, results: Any) -> None:
 
         seconds = st.slider(_("animation length (s)"), 1.0, 20.0, key="anim_seconds", step=0.5)
         st.caption(
-            _("{fps} frames per second (set under View): {frames} frames").format(
-                fps=scene.display.fps, frames=round(seconds * scene.display.fps)
-            )
+            _("{fps} frames per second (set under View): {frames} frames").format(fps=fps, frames=round(seconds * fps))
         )
         for col, fmt in zip(st.columns(2), ("gif", "mp4")):
             label = _("Render {format}").format(format=fmt.upper())
-            if col.button(label, key=f"render_{fmt}", disabled=browser is None, width="stretch"):
-                _render_animation(scene, fmt, seconds, browser, results)
-        anim = ss.get("_animation")
-        if anim and anim[0] == scene.to_json() and anim[1] == seconds:
-            fmt, data = anim[2], anim[3]
-            st.download_button(
-                _("Download {format} ({size} MB)").format(format=fmt.upper(), size=f"{len(data) / 1e6:.1f}"),
-                data,
-                file_name=f"{stem}.{fmt}",
-                mime=export.MIME_TYPES[fmt],
-                on_click="ignore",
-                key="dl_animation",
-                type="primary",
-                width="stretch",
-            )
-
-        st.markdown("**" + _("Share this scene") + "**")
-        base = getattr(st.context, "url", "") or ""
-        # percent-encoded (spaces, κ, ";"), so the link survives a chat client or an e-mail
-        link = base.split("?")[0] + "?" + urlencode(st.query_params.to_dict())
-        # A link, not st.code: the code block loads Streamlit's syntax highlighter, ~3 s of the
-        # first page load in a software-rendered browser (measured), for one line of text.
-        st.markdown("[" + _("Link to this scene") + f"]({link})")
-        st.caption(_("Copy the link (right-click it), or the address bar: the address holds the whole scene."))
+            # a click reruns the whole page: the source holds this page's scene (set by the last run)
+            if col.button(label, key=f"render_{fmt}", disabled=browser is None, width="stretch") and src.scene:
+                _render_animation(src.scene, fmt, seconds, browser, src.results)
+        place = st.container()
         st.file_uploader(_("Load a scene file"), type=["json"], key="scene_upload", on_change=on_scene_upload)
+    return place
+
+
+def run_exports(scene: Scene, results: Any) -> None:
+    """What the Export section shows of this run: its rendered animation's download and the link to the
+    scene (the address changes with every setting).  Updates `source()`."""
+    src = source()
+    src.scene, src.results = scene, results
+    stem = f"optviz_{scene.surfaces.surface if scene.view == 'surfaces' else 'mlp'}"
+    anim = ss.get("_animation")
+    if anim and anim[0] == scene.to_json() and anim[1] == ss.get("anim_seconds"):
+        fmt, data = anim[2], anim[3]
+        st.download_button(
+            _("Download {format} ({size} MB)").format(format=fmt.upper(), size=f"{len(data) / 1e6:.1f}"),
+            data,
+            file_name=f"{stem}.{fmt}",
+            mime=export.MIME_TYPES[fmt],
+            on_click="ignore",
+            key="dl_animation",
+            type="primary",
+            width="stretch",
+        )
+    st.markdown("**" + _("Share this scene") + "**")
+    base = getattr(st.context, "url", "") or ""
+    # percent-encoded (spaces, κ, ";"), so the link survives a chat client or an e-mail
+    link = base.split("?")[0] + "?" + urlencode(st.query_params.to_dict())
+    # A link, not st.code: the code block loads Streamlit's syntax highlighter, ~3 s of the
+    # first page load in a software-rendered browser (measured), for one line of text.
+    st.markdown("[" + _("Link to this scene") + f"]({link})")
+    st.caption(_("Copy the link (right-click it), or the address bar: the address holds the whole scene."))

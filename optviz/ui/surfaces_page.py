@@ -11,7 +11,8 @@ main chart sets the start point (`_main_chart`, the one place the chart is drawn
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -48,7 +49,7 @@ from optviz.ui.controls import (
     tabs,
 )
 from optviz.ui.custom_surface import EXAMPLE, custom_surface_control
-from optviz.ui.export_panel import export_panel
+from optviz.ui.export_panel import export_files, run_exports
 from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
 from optviz.ui.state import Group, default, hp_key, settle, show_error, shown, speak, ss, sync_url
@@ -250,9 +251,23 @@ def _theory(surface: str, sp: dict[str, float], start: tuple[float, float]) -> N
 # ----------------------------------------------------------------------------- the sidebar
 
 
-def _sidebar(good: Scene) -> tuple[list[Group], Display]:
-    """Every control, by section: the SurfacesConfig fields each section sets (and where its error
-    goes), and the display."""
+@dataclass(frozen=True)
+class Outer:
+    """What the full run's sidebar sections give the race's fragment: the SurfacesConfig fields of
+    Surface, Start and Run (with where their errors go), the sidebar place of the Optimizers
+    section, the display, and the surface, its parameters and the start (for the lr theory)."""
+
+    groups: list[Group]
+    optimizers: Any  # a sidebar container: the Optimizers section, drawn by the fragment
+    display: Display
+    surface: str
+    sp: dict[str, float]
+    start: tuple[float, float]
+
+
+def _sidebar(good: Scene) -> Outer:
+    """The sidebar's sections that a slider of an optimizer does not rerun: Surface, Start, Run and
+    View, with an empty place between Run and View for the Optimizers section (`_optimizers`)."""
     groups = []
     with st.sidebar:
         sidebar_top()
@@ -343,6 +358,17 @@ def _sidebar(good: Scene) -> tuple[list[Group], Display]:
         }
         groups.append(Group(run, st.empty()))
 
+        optimizers = st.container()  # filled by the race's fragment (`_race`)
+
+        st.header(_("View"), divider="gray")
+        display = display_control(good.display, full=True)
+    return Outer(groups, optimizers, display, surface, sp, start)
+
+
+def _optimizers(outer: Outer) -> Group:
+    """The Optimizers section, drawn by the race's fragment into the sidebar place kept for it."""
+    surface, sp, start = outer.surface, outer.sp, outer.start
+    with outer.optimizers:
         st.header(_("Optimizers"), divider="gray")
         _theory(surface, sp, start)
         specs = optimizer_slots(
@@ -352,11 +378,7 @@ def _sidebar(good: Scene) -> tuple[list[Group], Display]:
             suggest=lambda name: _suggest(surface, name, sp),
             lr_theory=lambda name, hps: lr_marks(surface, sp, start, name, hps),
         )
-        groups.append(Group({"optimizers": tuple(specs)}, st.empty()))
-
-        st.header(_("View"), divider="gray")
-        display = display_control(good.display, full=True)
-    return groups, display
+        return Group({"optimizers": tuple(specs)}, st.empty())
 
 
 # ----------------------------------------------------------------------------- the main area
@@ -538,17 +560,41 @@ def _map_above(scene: Scene) -> bool:
 
 
 def page() -> None:
-    """The surfaces view: sidebar, the race, the 3D view, results and the export section."""
+    """The surfaces view: sidebar, the race, the 3D view, results and the export section.
+
+    A slider of an optimizer reruns only `_race` (an `st.fragment`): the Optimizers section, the
+    main area and what the Export section shows of the run.  Surface, Start, Run, View and the
+    Export buttons are drawn by the full run only: on this 2-core machine each element redrawn
+    costs the page a few milliseconds, and they are half of the page's elements."""
     t_start = time.perf_counter()
     if "_pending_start" in ss:  # a click of the last run, applied before the start widgets exist
         ss["start_x"], ss["start_y"] = ss.pop("_pending_start")
     prologue("surfaces", _(_TAGLINE))
     apply_pending_cell()  # a map cell clicked on the last run, likewise
+    outer = _sidebar(ss.get("_base_scene") or Scene())
+    exports = export_files("surfaces", outer.surface, outer.display.fps)
+    ss["_full_run"] = True  # the Surface, Start and Run sections' error places exist in this run only
+    try:
+        _race(outer, exports, t_start)
+    finally:
+        ss["_full_run"] = False
+
+
+@st.fragment
+def _race(outer: Outer, exports: Any, t_start: float) -> None:
+    """The Optimizers section (in its sidebar place), the scene settled and run, the main area, and
+    the run's part of the Export section: rerun alone when one of its widgets changes."""
+    full = bool(ss.get("_full_run"))
+    t_start = t_start if full else time.perf_counter()
     good: Scene = ss.get("_base_scene") or Scene()
-    groups, display = _sidebar(good)
+    # in a rerun of this fragment alone, the full run's places beside Surface, Start and Run cannot
+    # be written: an error of theirs goes to the main area (their values have not changed since)
+    groups = [g if full else Group(g.fields, None) for g in outer.groups]
+    groups.append(_optimizers(outer))
     surfaces = settle(SurfacesConfig, groups, good.surfaces)[0]
     analysis = analysis_state(good.analysis, "surfaces_tab", TAB_NAMES)
     mlp = ss.get("_mlp", good.mlp)
+    display = outer.display
     scene = Scene(view="surfaces", surfaces=surfaces, mlp=mlp, display=display, analysis=analysis)
 
     t0 = time.perf_counter()
@@ -606,5 +652,8 @@ def page() -> None:
         st.plotly_chart(_figure(scene.to_json(), "surface3d"), key="chart_3d", theme=None)
     _tabs(scene, results)
     # an export of the step's arrows or the per-coordinate plots reuses the page's recorded runs
-    export_panel(scene, _run(scene, record_state=True) if scene.analysis.figure in STATEFUL else results)
-    ss["_timing"]["rerun_s"] = time.perf_counter() - t_start  # the whole script, widgets included
+    with exports:
+        run_exports(scene, _run(scene, record_state=True) if scene.analysis.figure in STATEFUL else results)
+    # the whole script, widgets included (in a rerun of this fragment alone: the fragment)
+    ss["_timing"]["rerun_s"] = time.perf_counter() - t_start
+    ss["_timing"]["fragment"] = not full
