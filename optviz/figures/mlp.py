@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -290,11 +292,18 @@ def decision_boundary_figure(
     fig = make_subplots(1, n, subplot_titles=[r.label for r in runs], horizontal_spacing=0.04, shared_yaxes=True)
     scale = _decision_scale(C)
     heat_idx, per_run_z = [], []
+    restored_of = [[_is_restored(r, int(s)) for s in steps] for r in runs]
+    rows_of = [
+        np.array([r.final_row if back else r.row_of(s) for s, back in zip(steps, restored)])
+        for r, restored in zip(runs, restored_of)
+    ]
+    uniq_of = [np.unique(rows, return_inverse=True) for rows in rows_of]
+    # The panels' grids on one thread per core (the kernel releases the GIL): half the time of
+    # the page's three panels on two cores.
+    with ThreadPoolExecutor(max_workers=max(1, min(n, os.cpu_count() or 1))) as pool:
+        dfs = list(pool.map(lambda k: decision_frames(runs[k], uniq_of[k][0], resolution, bounds), range(n)))
     for k, r in enumerate(runs):
-        restored = [_is_restored(r, int(s)) for s in steps]
-        rows = np.array([r.final_row if back else r.row_of(s) for s, back in zip(steps, restored)])
-        uniq, inv = np.unique(rows, return_inverse=True)
-        df = decision_frames(r, uniq, resolution, bounds)
+        restored, rows, inv, df = restored_of[k], rows_of[k], uniq_of[k][1], dfs[k]
         z = _decision_z(df.proba)[inv]
         per_run_z.append((z, rows, restored))
         heat_idx.append(len(fig.data))
