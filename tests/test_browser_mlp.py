@@ -140,3 +140,43 @@ def test_a_saved_mlp_sweep_is_drawn_on_the_page(page: Page, tmp_path: Path) -> N
     page.locator(".js-plotly-plot").last.scroll_into_view_if_needed()
     page.wait_for_timeout(800)
     page.screenshot(path=str(ARTIFACTS / "browser_mlp_sweep.png"))
+
+
+def test_an_lr_move_retrains_without_the_data_sections_and_a_tab_updates_the_view(page: Page) -> None:
+    """An optimizer's lr reruns only the training's fragment (`mlp_page._train`): Data, Network,
+    Training and View are not sent again.  Opening a tab changes the View's "figure for export",
+    which the fragment does not draw: that takes a full run, and the selector shows the tab's figure."""
+    import base64
+
+    idle = "() => document.querySelector('[data-testid=stApp]').dataset.testScriptState === 'notRunning'"
+    before = _wait_state(page, lambda s: s["nframes"] > 1)
+    box = page.locator("[data-testid='stExpander']").filter(has_text="1 · Adam").first
+    if box.locator("details").get_attribute("open") is None:
+        box.locator("summary").click()
+    slider = box.locator("[data-testid='stSlider']").filter(has_text="lr").first.get_by_role("slider")
+    slider.wait_for(state="visible")
+    page.wait_for_function(idle)
+    page.wait_for_timeout(500)
+    cdp = page.context.new_cdp_session(page)  # the page's socket is open already: its frames from here on
+    cdp.send("Network.enable")
+    received: list[str] = []
+    cdp.on("Network.webSocketFrameReceived", lambda e: received.append(e["response"]["payloadData"]))
+    slider.focus()
+    page.keyboard.press("ArrowLeft")  # Adam's lr one grid step down: a new training
+    _wait_state(page, lambda s: s["lastLoss"] != before["lastLoss"] and s["nframes"] > 1, 120)
+    page.wait_for_function(idle)
+    page.wait_for_timeout(300)
+    cdp.detach()
+    payloads = [base64.b64decode(d) for d in received]
+    assert payloads, "no websocket frames seen"
+    assert not any(b"data seed" in d for d in payloads)  # the Data section was not sent again
+    assert any(b"side by side" in d for d in payloads)  # the Compare section was
+    figure = page.locator(".st-key-mlp_figure input")
+    assert figure.input_value() != "the data"  # the Training tab's figure
+    page.get_by_role("tab", name="Data").click()
+    page.wait_for_function(
+        "() => (document.querySelector('.st-key-mlp_figure input') || {}).value === 'the data'", timeout=60_000
+    )
+    page.get_by_role("tab", name="Training").click()
+    page.wait_for_function(idle)
+    _no_exception(page)

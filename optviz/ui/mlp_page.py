@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -36,7 +37,7 @@ from optviz.ui.controls import (
     tabs,
     titled,
 )
-from optviz.ui.export_panel import export_panel
+from optviz.ui.export_panel import export_files, run_exports
 from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
 from optviz.ui.saved_sweep import saved_sweep
@@ -141,10 +142,12 @@ def _on_preset() -> None:
 
 
 def _on_tab() -> None:
-    """Opening a tab makes its first figure the one exported (unless one of its figures already is)."""
+    """Opening a tab makes its first figure the one exported (unless one of its figures already is);
+    the View section that shows it is redrawn by a full run (`_train` asks for one)."""
     tab = tab_name(list(M.TABS), ss.get("mlp_tab"))
     if tab in M.TABS and M.TAB_OF_FIGURE.get(ss.get("mlp_figure")) != tab:
         ss["mlp_figure"] = M.TABS[tab][0]
+        ss["_mlp_full_rerun"] = True
 
 
 def _on_figure() -> None:
@@ -154,9 +157,9 @@ def _on_figure() -> None:
 # ----------------------------------------------------------------------------- the sidebar
 
 
-def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
-    """Every MLP control, by section: the MLPConfig fields each section sets (and where its error
-    goes), and the display."""
+def _sidebar(good: MLPConfig, base: Display) -> Outer:
+    """The sidebar's sections that a slider of an optimizer does not rerun: Data, Network, Training
+    and View, with an empty place between Training and View for the Compare section (`_compare`)."""
     groups = []
     with st.sidebar:
         sidebar_top()
@@ -297,13 +300,7 @@ def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
         }
         groups.append(Group(training, st.empty()))
 
-        st.header(_("Compare"), divider="gray")
-        compare = st.selectbox(
-            _("side by side"), list(M.COMPARISONS), key="mlp_compare", format_func=lambda c: _(M.COMPARISONS[c][0])
-        )
-        st.caption(_(M.COMPARISONS[compare][1]) + ".")
-        specs = optimizer_slots("mlp_", M.MLP_OPTIMIZERS, M.MAX_MLP_OPTIMIZERS, only_first=compare != "optimizers")
-        groups.append(Group({"compare": compare, "optimizers": tuple(specs)}, st.empty()))
+        compare_place = st.container()  # filled by the training's fragment (`_compare`)
 
         st.header(_("View"), divider="gray")
         display = display_control(base, full=False)
@@ -315,14 +312,45 @@ def _sidebar(good: MLPConfig, base: Display) -> tuple[list[Group], Display]:
             on_change=_on_figure,
             help=_("the figure the Export buttons below write (opening a tab picks its first one)"),
         )
-        view = {
-            "figure": figure,
-            "directions": ss.get("mlp_directions", good.directions),  # widgets of the tabs, drawn further down
-            "probe": ss.get("mlp_probe", good.probe),
-            "check_step": float(ss.get("mlp_check_step", good.check_step)),
-        }
-        groups.append(Group(view, st.empty()))
-    return groups, display
+        view_slot = st.empty()
+    return Outer(groups, compare_place, display, figure, view_slot)
+
+
+@dataclass(frozen=True)
+class Outer:
+    """What the full run's sidebar gives the training's fragment: the MLPConfig fields of Data,
+    Network and Training (with where their errors go), the sidebar place of the Compare section,
+    the display, the figure for export and the place of its errors."""
+
+    groups: list[Group]
+    compare: Any  # a sidebar container: the Compare section, drawn by the fragment
+    display: Display
+    figure: str
+    view_slot: Any
+
+
+def _compare(outer: Outer) -> Group:
+    """The Compare section (what varies between the panels, and the optimizers), drawn by the
+    training's fragment into the sidebar place kept for it."""
+    with outer.compare:
+        st.header(_("Compare"), divider="gray")
+        compare = st.selectbox(
+            _("side by side"), list(M.COMPARISONS), key="mlp_compare", format_func=lambda c: _(M.COMPARISONS[c][0])
+        )
+        st.caption(_(M.COMPARISONS[compare][1]) + ".")
+        specs = optimizer_slots("mlp_", M.MLP_OPTIMIZERS, M.MAX_MLP_OPTIMIZERS, only_first=compare != "optimizers")
+        return Group({"compare": compare, "optimizers": tuple(specs)}, st.empty())
+
+
+def _view_group(outer: Outer, good: MLPConfig, full: bool) -> Group:
+    """The figure for export and the settings of the tabs' own widgets (drawn by the fragment)."""
+    view = {
+        "figure": outer.figure,
+        "directions": ss.get("mlp_directions", good.directions),
+        "probe": ss.get("mlp_probe", good.probe),
+        "check_step": float(ss.get("mlp_check_step", good.check_step)),
+    }
+    return Group(view, outer.view_slot if full else None)
 
 
 # ----------------------------------------------------------------------------- the tabs
@@ -477,7 +505,10 @@ _TABS = {  # the names of M.TABS, which label the tabs (in the page's language)
 
 
 def page() -> None:
-    """The MLP view: its sidebar, a summary line and five tabs (only the open one is computed)."""
+    """The MLP view: its sidebar, a summary line and five tabs (only the open one is computed).
+
+    As on the surfaces' page, a slider of an optimizer reruns only `_train` (an `st.fragment`):
+    the Compare section, the main area and the run's part of the Export section."""
     t_start = time.perf_counter()
     prologue("mlp", _(_TAGLINE))
     base: Scene = ss.get("_base_scene") or Scene()
@@ -487,8 +518,32 @@ def page() -> None:
     for k, f in _OWN_KEYS.items():
         if fresh or k not in ss:
             ss[k] = getattr(good, f)
-    groups, display = _sidebar(good, base.display)
+    outer = _sidebar(good, base.display)
+    exports = export_files("mlp", "", outer.display.fps)
+    ss["_full_run"] = True  # the Data, Network and Training sections' error places exist in this run only
+    try:
+        _train(outer, exports, t_start)
+    finally:
+        ss["_full_run"] = False
+
+
+@st.fragment
+def _train(outer: Outer, exports: Any, t_start: float) -> None:
+    """The Compare section (in its sidebar place), the MLP settled and trained, the main area, and
+    the run's part of the Export section: rerun alone when one of its widgets changes."""
+    full = bool(ss.get("_full_run"))
+    if ss.pop("_mlp_full_rerun", False) and not full:  # a tab opened: the View's figure for export follows
+        st.rerun()
+    t_start = t_start if full else time.perf_counter()
+    base: Scene = ss.get("_base_scene") or Scene()
+    good: MLPConfig = ss["_mlp"]
+    # in a rerun of this fragment alone, the full run's places beside Data, Network and Training
+    # cannot be written: an error of theirs goes to the main area (their values have not changed)
+    groups = [g if full else Group(g.fields, None) for g in outer.groups]
+    groups.append(_compare(outer))
+    groups.append(_view_group(outer, good, full))
     cfg = settle(MLPConfig, groups, good)[0]
+    display = outer.display
     scene = replace(base, view="mlp", mlp=cfg, display=display)
 
     t0 = time.perf_counter()
@@ -526,7 +581,8 @@ def page() -> None:
                 _TABS[label](scene, key)
     except ValueError as e:
         show_error(e)
-    ss["_mlp_timing"] = {"compute_s": t1 - t0, "rerun_s": time.perf_counter() - t_start}
+    ss["_mlp_timing"] = {"compute_s": t1 - t0, "rerun_s": time.perf_counter() - t_start, "fragment": not full}
     # The exports get the run with the open tab's extras (computed above); an exported figure of
     # another tab adds only its own extras, on the click, without training again.
-    export_panel(scene, _parts(key, M.TABS.get(tab_name(list(M.TABS), ss.get("mlp_tab")), ()), lang))
+    with exports:
+        run_exports(scene, _parts(key, M.TABS.get(tab_name(list(M.TABS), ss.get("mlp_tab")), ()), lang))
