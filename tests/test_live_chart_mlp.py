@@ -35,6 +35,25 @@ def default_fig(warm_jit):
     return _figure(Scene(view="mlp"))
 
 
+@pytest.mark.parametrize(("preset_name", "font_size", "theme"), [(None, 14, "light"), (FIVE_PANELS, 26, "dark")])
+def test_the_pages_frames_apart_give_the_same_payload(warm_jit, preset_name, font_size, theme):
+    """The page's payload from `boundary_live` (the frames as plain dicts, never validated by
+    plotly) is the payload of the figure with its frames: the same static part, grids and texts."""
+    from optviz.views import MLP
+
+    scene = Scene(view="mlp") if preset_name is None else replace(Scene(view="mlp"), mlp=preset(preset_name))
+    scene = replace(scene, display=replace(scene.display, font_size=font_size, theme=theme, frames=FRAMES))
+    run = MLP.run(scene)
+    whole = live_payload_mlp(MLP.figure(scene, run, "boundary"), fps=20)
+    fig, frames = MLP.boundary_live(scene, run, frames=FRAMES)
+    assert not fig.frames and len(frames) == FRAMES
+    apart = live_payload_mlp(fig, fps=20, frames=frames)
+    assert apart.static_key == whole.static_key and apart.static_json() == whole.static_json()
+    assert apart.dynamic_json() == whole.dynamic_json()
+    if font_size == 26:  # five panels at a projector's size: the corners on two lines, in every frame
+        assert all("<br>" in t for col in json.loads(apart.dynamic_json())["texts"].values() for t in col)
+
+
 def test_round_trip_matches_the_frames(default_fig):
     fig = default_fig
     payload = live_payload_mlp(fig, fps=20)

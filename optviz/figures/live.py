@@ -48,6 +48,7 @@ import base64
 import hashlib
 import json
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -303,7 +304,13 @@ def companion_json(fig: go.Figure) -> dict[str, Any]:
     return d
 
 
-def live_payload_mlp(fig: go.Figure, *, fps: int = 20, companion: go.Figure | None = None) -> LivePayload:
+def live_payload_mlp(
+    fig: go.Figure,
+    *,
+    fps: int = 20,
+    companion: go.Figure | None = None,
+    frames: Sequence[dict[str, Any]] | None = None,
+) -> LivePayload:
     """Split the MLP view's decision-boundary figure into a `LivePayload` (`dynamic["kind"] == "mlp"`).
 
     fig: `optviz.figures.mlp.decision_boundary_figure(...)` (or `mlp_figure(..., "boundary")`):
@@ -313,6 +320,8 @@ def live_payload_mlp(fig: go.Figure, *, fps: int = 20, companion: go.Figure | No
     fps: frames per second at 1x speed.
     companion: a figure drawn under the player whose step lines follow the frame (`companion_json`):
         the training curves, so that the loss and accuracy move with the boundary.
+    frames: the frames as plain dicts when `fig` has none (`optviz.figures.mlp.boundary_live`: the
+        page's, which plotly need not validate); the same payload as from the figure with them.
 
     static: {"data": the traces without the heatmaps' z, "layout": without annotations, sliders
     and play buttons}.  dynamic: {"kind", "annotations": the final ones, "texts": {annotation
@@ -322,7 +331,7 @@ def live_payload_mlp(fig: go.Figure, *, fps: int = 20, companion: go.Figure | No
     if fps < 1:
         raise ValueError(f"fps must be >= 1, got {fps!r}")
     d = fig.to_plotly_json()
-    frames: list[dict[str, Any]] = list(d.get("frames") or [])
+    frames = list(d.get("frames") or []) if frames is None else list(frames)
     if not frames:
         raise ValueError("the figure has no frames: build it with decision_boundary_figure(..., frames >= 2)")
     heat = [int(t) for t in frames[0].get("traces") or []]

@@ -267,6 +267,7 @@ def decision_boundary_figure(
     show_val: bool = True,
     *,
     style: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    frames_out: list[dict[str, Any]] | None = None,
 ) -> go.Figure:
     """Predicted class (hue) and confidence (depth of tint) over the data plane, animated over training.
 
@@ -276,6 +277,8 @@ def decision_boundary_figure(
     stays at its last row.  The data sit on top; validation points are hollow.
     style: applied to every annotation (titles and corners) of the figure and of its frames
     before plotly validates them (`mlp_figure` themes them so, for the display).
+    frames_out: given, the frames are appended to it as plain dicts and the figure gets none (the
+    page's live chart sends them as it is; plotly validating 40 frames took 0.4 s a slider move).
     """
     runs = _as_list(results, MLPResult)
     if not 2 <= frames <= 200:
@@ -352,7 +355,7 @@ def decision_boundary_figure(
     # much as building them (0.9 s of the page's 1.6 s figure of 40 frames, profiled).
     styled = style or (lambda a: a)
     titles = [styled(a) for a in titles]
-    fig.frames = [
+    frame_dicts = [
         {
             "name": str(int(s)),
             "data": [{"type": "heatmap", "z": per_run_z[k][0][i]} for k in range(n)],
@@ -361,6 +364,10 @@ def decision_boundary_figure(
         }
         for i, s in enumerate(steps)
     ]
+    if frames_out is None:
+        fig.frames = frame_dicts
+    else:
+        frames_out.extend(frame_dicts)
     # assigned, not update_layout: that merges into the subplot titles there and keeps their old font
     fig.layout.annotations = titles + [styled(corner(k, len(steps) - 1)) for k in range(n)]
     fig.update_xaxes(range=bounds[0], title="x₁", constrain="domain")
@@ -1149,8 +1156,28 @@ def mlp_figure(
         return _mlp_figure(scene, spoken_run(run), name, animate=animate, frames=frames, height=height)
 
 
+def boundary_live(
+    scene: Scene, run: MLPRun, *, frames: int, height: int | None = None
+) -> tuple[Any, list[dict[str, Any]]]:
+    """`mlp_figure(scene, run, "boundary", frames=frames, height=height)` with its frames apart, as
+    plain dicts: the figure (without frames) and the frames, for `optviz.figures.live.live_payload_mlp`."""
+    out: list[dict[str, Any]] = []
+    with use_lang(scene.display.lang):
+        fig = _mlp_figure(
+            scene, spoken_run(run), "boundary", animate=True, frames=frames, height=height, frames_out=out
+        )
+    return fig, out
+
+
 def _mlp_figure(
-    scene: Scene, run: MLPRun, name: str | None, *, animate: bool, frames: int | None, height: int | None
+    scene: Scene,
+    run: MLPRun,
+    name: str | None,
+    *,
+    animate: bool,
+    frames: int | None,
+    height: int | None,
+    frames_out: list[dict[str, Any]] | None = None,
 ) -> Any:
     s = run.settings
     name = s.figure if name is None else check_choice("figure", name, (*FIGURES, "data_raw"))
@@ -1162,6 +1189,7 @@ def _mlp_figure(
             frames=min(max(d.frames if frames is None else frames, 2), 200) if animate else 2,
             resolution=DECISION_RESOLUTION,
             style=_annotation_style(d, panels=len(results)),
+            frames_out=frames_out,
         )
     elif name == "curves":
         fig = loss_curves_figure(
@@ -1249,7 +1277,9 @@ def _themed(fig: Any, d: Any) -> Any:
     the MLP's own colour blocks (landscape, one-hot cells, white marker rims) in the theme's colours.
     (A decision boundary's annotations, and its frames', are themed as they are built.)"""
     th = THEMES[d.theme]
-    if not fig.frames:  # the frames rewrite the annotations: those of an animated figure are styled already
+    # the frames rewrite the annotations: those of a decision boundary are styled as it is built (a
+    # boundary without its frames, `boundary_live`, is styled again here: the style is idempotent)
+    if not fig.frames:
         panels = sum(1 for a in fig.layout.annotations or () if str(a.xref or "").endswith(" domain") and a.bgcolor)
         style = _annotation_style(d, panels)
         fig.layout.annotations = [style(a.to_plotly_json()) for a in fig.layout.annotations or ()]

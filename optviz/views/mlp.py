@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from optviz.config import Scene
 from optviz.config.mlp import FIGURES
-from optviz.figures.mlp import mlp_figure, spoken_run
+from optviz.figures.mlp import boundary_live, mlp_figure, spoken_run
 from optviz.i18n import _, use_lang
 from optviz.runs.mlp import MLPRun, add_parts, parts_for, run_mlp_scene
 
@@ -34,6 +34,13 @@ class MLPView:
     def figure(self, scene: Scene, results: Any, name: str | None = None, *, animate: bool = True) -> go.Figure:
         run = self.with_parts(results, [name or scene.mlp.figure])
         return mlp_figure(scene, run, name, animate=animate)
+
+    def boundary_live(
+        self, scene: Scene, results: Any, *, frames: int, height: int | None = None
+    ) -> tuple[go.Figure, list[dict[str, Any]]]:
+        """The decision boundary with its frames apart, as plain dicts (the page's live chart:
+        `optviz.figures.live.live_payload_mlp(fig, frames=...)`)."""
+        return boundary_live(scene, self.with_parts(results, ["boundary"]), frames=frames, height=height)
 
     def table(self, scene: Scene, results: Any) -> list[dict[str, str]]:
         """The results table people read: headers, words and run labels in the scene's language."""
