@@ -346,3 +346,20 @@ def test_shipped_mlp_scenes_are_presets() -> None:
     for path in shipped.values():
         scene = Scene.from_json(path.read_text(encoding="utf-8"))
         assert scene.view == "mlp" and M.matching_preset(scene.mlp) is not None
+
+
+@pytest.mark.parametrize("compare", ["optimizers", "init"])
+def test_panels_trained_on_threads_are_those_trained_one_after_another(monkeypatch, compare):
+    """`train_runs` trains the panels on one thread per core: every result (weights, losses, label)
+    is bitwise the one of training them in turn (a one-core machine)."""
+    cfg = replace(M.preset("ReLU: He vs Xavier"), steps=150) if compare == "init" else replace(MLPConfig(), steps=150)
+    assert cfg.compare == compare
+    threaded = R.train_runs(cfg)
+    monkeypatch.setattr(R.os, "cpu_count", lambda: 1)
+    serial = R.train_runs(cfg)
+    assert len(threaded.results) == len(serial.results) >= 3
+    for a, b in zip(threaded.results, serial.results):
+        assert a.label == b.label
+        np.testing.assert_array_equal(a.params, b.params)
+        np.testing.assert_array_equal(a.loss, b.loss)
+        np.testing.assert_array_equal(a.val_loss, b.val_loss)

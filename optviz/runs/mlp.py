@@ -10,9 +10,12 @@ the page computes the landscape only while its tab is open.  A pure function of 
 
 from __future__ import annotations
 
+import contextvars
 import json
 import math
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -310,8 +313,8 @@ def train_runs(s: MLPConfig) -> MLPRun:
     """Generate the data and train every compared run (no extras)."""
     data = make_data(s)
     common = train_kwargs(s, data)
-    results: list[MLPResult] = []
-    for spec in run_specs(s, data.X.shape[0]):
+
+    def one(spec: Any) -> MLPResult:
         over = dict(spec.overrides)
         X, kw = data.X, common
         if "standardize" in over:  # the standardise comparison: each panel its own view of the data
@@ -319,7 +322,18 @@ def train_runs(s: MLPConfig) -> MLPRun:
             X, kw = d.X, train_kwargs(s, d)
         kw = {**kw, **over}
         r = train(X, data.y, optimizer=spec.optimizer, **kw, **dict(spec.hyperparams))
-        results.append(NamedResult(**{f.name: getattr(r, f.name) for f in fields(MLPResult)}, name=spec.label))
+        return NamedResult(**{f.name: getattr(r, f.name) for f in fields(MLPResult)}, name=spec.label)
+
+    specs = list(run_specs(s, data.X.shape[0]))
+    # The panels train on one thread per core: each run is its own seeded computation in a kernel
+    # that releases the GIL, so the results are those of training them one after the other.  Each
+    # task runs in a copy of this context (the page's language).
+    workers = min(len(specs), os.cpu_count() or 1)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = [f.result() for f in [pool.submit(contextvars.copy_context().run, one, sp) for sp in specs]]
+    else:
+        results = [one(spec) for spec in specs]
     return MLPRun(s, data, results)
 
 
