@@ -6,7 +6,9 @@ in this run:
                   the parameters, loss and accuracy at every step (PyTorch records nothing)
   torch float32   autograd + torch.optim.Adam, nn.Linear layers, one thread, CPU
   torch float64   the same in double precision (what optviz computes in)
-and the time of a 41 x 41 landscape plane (1681 full-batch losses over the 256 points).
+and the time of a 41 x 41 landscape plane (1681 full-batch losses over the 256 points).  Then the
+page's work per move, the panels of a scene trained and their decision grids drawn: on one thread
+per core (as the page does) against one after another (`os.cpu_count` seen as 1), same results.
 Every time is the best of `--repeats` runs (the least disturbed by other load), after a warm-up.
 
     python benchmarks/mlp.py [--steps 3000] [--torch-steps 1000]   (or: optviz bench mlp)
@@ -15,6 +17,7 @@ Every time is the best of `--repeats` runs (the least disturbed by other load), 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -80,6 +83,36 @@ def landscape_time(X: np.ndarray, y: np.ndarray, activation: str, repeats: int) 
     return best_time(lambda: mlp.landscape(r, directions="filter", resolution=41), repeats)
 
 
+def panels_rows(repeats: int) -> list[tuple[str, float, float, float, float]]:
+    """(scene, train threaded, train in turn, grids threaded, grids in turn) in seconds, best of `repeats`."""
+    from dataclasses import replace
+
+    from optviz.config import MLPConfig
+    from optviz.config.mlp import preset
+    from optviz.figures import mlp as figures_mlp
+    from optviz.runs import mlp as runs_mlp
+
+    scenes = {
+        "default view, 3 panels": MLPConfig(),
+        "ReLU: He vs Xavier, 5 panels": replace(preset("ReLU: He vs Xavier"), hidden=(32, 32, 32)),
+    }
+    out = []
+    real = os.cpu_count
+    for name, cfg in scenes.items():
+        times = []
+        for cores in (real, lambda: 1):
+            os.cpu_count = cores
+            try:
+                train = best_time(lambda cfg=cfg: runs_mlp.train_runs(cfg), repeats)
+                run = runs_mlp.train_runs(cfg)
+                grids = best_time(lambda run=run: figures_mlp.decision_boundary_figure(run.results, 40, 60), repeats)
+            finally:
+                os.cpu_count = real
+            times += [train, grids]
+        out.append((name, times[0], times[2], times[1], times[3]))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=3000, help="optviz training steps per timed run")
@@ -113,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
             f"| {act} | {fmt(ours)} | {fmt(t32)} | {fmt(t64)} | {ratio(ours, t32)} | {ratio(ours, t64)} "
             f"| {plane * 1e3:.0f} ms |"
         )
+    print(f"\nThe page's panels: trained, and their 40-frame 60 x 60 decision boundary built, {os.cpu_count()} cores\n")
+    print("| scene | train, threads | train, in turn | ratio | boundary, threads | boundary, in turn | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, tt, ts, bt, bs in panels_rows(a.repeats):
+        print(f"| {name} | {tt:.3f} s | {ts:.3f} s | {tt / ts:.2f} | {bt:.3f} s | {bs:.3f} s | {bt / bs:.2f} |")
     return 0
 
 

@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -62,6 +63,24 @@ def require_browser() -> None:
         if IN_CI:
             raise
         pytest.skip("playwright (python) is not installed", allow_module_level=True)
+
+
+@contextmanager
+def socket_frames(page: Any) -> Iterator[list[bytes]]:
+    """The websocket frames the page receives while the block runs (its socket is open already, so
+    Playwright's `websocket` event would not see it: Chromium's DevTools protocol does)."""
+    import base64
+
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    raw: list[str] = []
+    cdp.on("Network.webSocketFrameReceived", lambda e: raw.append(e["response"]["payloadData"]))
+    frames: list[bytes] = []
+    try:
+        yield frames
+    finally:
+        cdp.detach()
+        frames.extend(base64.b64decode(d) for d in raw)
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM, require_browser, streamlit_server
+from tests.conftest import CHROMIUM, require_browser, socket_frames, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
@@ -138,7 +138,6 @@ def test_an_lr_move_reruns_only_the_race_and_the_exports_follow_it(page: Page):
     Start, Run and View sections and the Export buttons are not sent again (a full rerun sends the
     Run section's "noise seed" and twice as many messages).  The Export buttons, drawn by the last
     full run, still export what the page shows after the move."""
-    import base64
 
     def csv_sgd() -> list[str]:
         page.locator("[data-testid='stSidebarContent']").evaluate("e => e.scrollTop = e.scrollHeight")
@@ -156,17 +155,12 @@ def test_an_lr_move_reruns_only_the_race_and_the_exports_follow_it(page: Page):
     page.wait_for_function(IDLE_JS)
     page.wait_for_timeout(500)
     before = _state(page)
-    cdp = page.context.new_cdp_session(page)  # the page's socket is open already: its frames from here on
-    cdp.send("Network.enable")
-    received: list[str] = []
-    cdp.on("Network.webSocketFrameReceived", lambda e: received.append(e["response"]["payloadData"]))
-    slider.focus()
-    page.keyboard.press("ArrowRight")  # SGD's lr 0.001 -> 0.002
-    _wait_state(page, lambda s: s["renders"] > before["renders"] and s["pathLast"] != before["pathLast"])
-    page.wait_for_function(IDLE_JS)
-    page.wait_for_timeout(300)
-    cdp.detach()
-    payloads = [base64.b64decode(d) for d in received]
+    with socket_frames(page) as payloads:
+        slider.focus()
+        page.keyboard.press("ArrowRight")  # SGD's lr 0.001 -> 0.002
+        _wait_state(page, lambda s: s["renders"] > before["renders"] and s["pathLast"] != before["pathLast"])
+        page.wait_for_function(IDLE_JS)
+        page.wait_for_timeout(300)
     assert payloads, "no websocket frames seen"
     assert not any(b"noise seed" in d for d in payloads)  # the Run section was not sent again
     assert any(b"1 \xc2\xb7 SGD" in d for d in payloads)  # the Optimizers section was

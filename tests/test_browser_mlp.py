@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM, require_browser, streamlit_server
+from tests.conftest import CHROMIUM, require_browser, socket_frames, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
@@ -146,8 +146,6 @@ def test_an_lr_move_retrains_without_the_data_sections_and_a_tab_updates_the_vie
     """An optimizer's lr reruns only the training's fragment (`mlp_page._train`): Data, Network,
     Training and View are not sent again.  Opening a tab changes the View's "figure for export",
     which the fragment does not draw: that takes a full run, and the selector shows the tab's figure."""
-    import base64
-
     idle = "() => document.querySelector('[data-testid=stApp]').dataset.testScriptState === 'notRunning'"
     before = _wait_state(page, lambda s: s["nframes"] > 1)
     box = page.locator("[data-testid='stExpander']").filter(has_text="1 · Adam").first
@@ -157,17 +155,12 @@ def test_an_lr_move_retrains_without_the_data_sections_and_a_tab_updates_the_vie
     slider.wait_for(state="visible")
     page.wait_for_function(idle)
     page.wait_for_timeout(500)
-    cdp = page.context.new_cdp_session(page)  # the page's socket is open already: its frames from here on
-    cdp.send("Network.enable")
-    received: list[str] = []
-    cdp.on("Network.webSocketFrameReceived", lambda e: received.append(e["response"]["payloadData"]))
-    slider.focus()
-    page.keyboard.press("ArrowLeft")  # Adam's lr one grid step down: a new training
-    _wait_state(page, lambda s: s["lastLoss"] != before["lastLoss"] and s["nframes"] > 1, 120)
-    page.wait_for_function(idle)
-    page.wait_for_timeout(300)
-    cdp.detach()
-    payloads = [base64.b64decode(d) for d in received]
+    with socket_frames(page) as payloads:
+        slider.focus()
+        page.keyboard.press("ArrowLeft")  # Adam's lr one grid step down: a new training
+        _wait_state(page, lambda s: s["lastLoss"] != before["lastLoss"] and s["nframes"] > 1, 120)
+        page.wait_for_function(idle)
+        page.wait_for_timeout(300)
     assert payloads, "no websocket frames seen"
     assert not any(b"data seed" in d for d in payloads)  # the Data section was not sent again
     assert any(b"side by side" in d for d in payloads)  # the Compare section was

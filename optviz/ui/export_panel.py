@@ -1,7 +1,6 @@
 """The sidebar's Export section, the same for both views: pictures, animations, HTML, CSV, the scene.
 
-    export_panel(scene, results)          the whole section at once (the MLP view)
-    place = export_files(view, surface, fps)   the buttons, drawn by the full run (the surfaces view) ...
+    place = export_files(view, surface, fps)   the buttons, drawn by a page's full run ...
     with place: run_exports(scene, results)    ... and what changes with the run, drawn by its fragment
 
 Every file is made from the page's own `results` (what `view_of(scene).run(scene)` gave the page),
@@ -61,18 +60,6 @@ def source() -> Source:
     if not isinstance(ss.get("_export_source"), Source):
         ss["_export_source"] = Source()
     return ss["_export_source"]
-
-
-def export_panel(scene: Scene, results: Any) -> None:
-    """Sidebar: pictures, animations, offline HTML, data and the scene itself, for slides.
-
-    results: the page's results of `scene`, reused by every export (the MLP view's run may lack
-    the extras of the exported figure: the exporter adds only those, without training again).
-    """
-    src = source()
-    src.scene, src.results = scene, results
-    with export_files(scene.view, scene.surfaces.surface, scene.display.fps):
-        run_exports(scene, results)
 
 
 def export_files(view: str, surface: str, fps: int) -> Any:

@@ -41,7 +41,19 @@ from optviz.ui.export_panel import export_files, run_exports
 from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
 from optviz.ui.saved_sweep import saved_sweep
-from optviz.ui.state import Group, default, settle, show_error, shown, ss, sync_mlp, sync_url
+from optviz.ui.state import (
+    Group,
+    default,
+    fragment_groups,
+    in_full_run,
+    run_fragment,
+    settle,
+    show_error,
+    shown,
+    ss,
+    sync_mlp,
+    sync_url,
+)
 from optviz.ui.surfaces_page import L2_GRID
 from optviz.views import MLP
 
@@ -524,28 +536,20 @@ def page() -> None:
             ss[k] = getattr(good, f)
     outer = _sidebar(good, base.display)
     exports = export_files("mlp", "", outer.display.fps)
-    ss["_full_run"] = True  # the Data, Network and Training sections' error places exist in this run only
-    try:
-        _train(outer, exports, t_start)
-    finally:
-        ss["_full_run"] = False
+    run_fragment(_train, outer, exports, t_start)
 
 
 @st.fragment
 def _train(outer: Outer, exports: Any, t_start: float) -> None:
     """The Compare section (in its sidebar place), the MLP settled and trained, the main area, and
     the run's part of the Export section: rerun alone when one of its widgets changes."""
-    full = bool(ss.get("_full_run"))
+    full = in_full_run()
     if ss.pop("_mlp_full_rerun", False) and not full:  # a tab opened: the View's figure for export follows
         st.rerun()
     t_start = t_start if full else time.perf_counter()
     base: Scene = ss.get("_base_scene") or Scene()
     good: MLPConfig = ss["_mlp"]
-    # in a rerun of this fragment alone, the full run's places beside Data, Network and Training
-    # cannot be written: an error of theirs goes to the main area (their values have not changed)
-    groups = [g if full else Group(g.fields, None) for g in outer.groups]
-    groups.append(_compare(outer))
-    groups.append(_view_group(outer, good, full))
+    groups = [*fragment_groups(outer.groups), _compare(outer), _view_group(outer, good, full)]
     cfg = settle(MLPConfig, groups, good)[0]
     display = outer.display
     scene = replace(base, view="mlp", mlp=cfg, display=display)

@@ -6,6 +6,7 @@
     sync_mlp()                the MLP widgets from ss["_mlp"] (new settings, or keys Streamlit dropped)
     sync_url(scene)           the address holds the scene shown (`Scene.to_query`)
     settle(build, groups, good)   the config the widgets ask for, or the nearest valid one and whose fault
+    run_fragment(f, *args)    a page's fragment, called by its full run (`in_full_run`, `fragment_groups`)
 
 Widgets own their values through their keys (seeded here, never passed `value=`), so a Scene can
 be written into them before they are drawn.  Both views keep what the other needs in the session:
@@ -327,6 +328,29 @@ class Group:
 
     fields: dict[str, Any]
     slot: Any  # an st.empty() at the end of the section
+
+
+def run_fragment(fragment: Callable[..., None], *args: Any) -> None:
+    """Call a page's `st.fragment` from its full run, marked so (`in_full_run`).  Streamlit reruns
+    the fragment alone, with the same arguments, when one of its widgets changes."""
+    ss["_full_run"] = True
+    try:
+        fragment(*args)
+    finally:
+        ss["_full_run"] = False
+
+
+def in_full_run() -> bool:
+    """Whether the running fragment runs as part of its page's full run (not alone)."""
+    return bool(ss.get("_full_run"))
+
+
+def fragment_groups(groups: Iterable[Group]) -> list[Group]:
+    """The full run's sidebar sections, for a fragment to settle with its own: as they are in the full
+    run; in the fragment's own rerun without their error places, which only the full run can write
+    (an error of theirs then goes to the main area; their values have not changed since)."""
+    full = in_full_run()
+    return [g if full else Group(g.fields, None) for g in groups]
 
 
 def settle(build: Callable[..., T], groups: Iterable[Group], good: T) -> tuple[T, bool]:

@@ -52,7 +52,20 @@ from optviz.ui.custom_surface import EXAMPLE, custom_surface_control
 from optviz.ui.export_panel import export_files, run_exports
 from optviz.ui.live_chart import live_chart
 from optviz.ui.prologue import prologue
-from optviz.ui.state import Group, default, hp_key, settle, show_error, shown, speak, ss, sync_url
+from optviz.ui.state import (
+    Group,
+    default,
+    fragment_groups,
+    hp_key,
+    in_full_run,
+    run_fragment,
+    settle,
+    show_error,
+    shown,
+    speak,
+    ss,
+    sync_url,
+)
 from optviz.views import SURFACES
 from optviz.views.surfaces import STATEFUL, default_figure
 from surfaces import SURFACES as SURFACE_REGISTRY
@@ -573,24 +586,17 @@ def page() -> None:
     apply_pending_cell()  # a map cell clicked on the last run, likewise
     outer = _sidebar(ss.get("_base_scene") or Scene())
     exports = export_files("surfaces", outer.surface, outer.display.fps)
-    ss["_full_run"] = True  # the Surface, Start and Run sections' error places exist in this run only
-    try:
-        _race(outer, exports, t_start)
-    finally:
-        ss["_full_run"] = False
+    run_fragment(_race, outer, exports, t_start)
 
 
 @st.fragment
 def _race(outer: Outer, exports: Any, t_start: float) -> None:
     """The Optimizers section (in its sidebar place), the scene settled and run, the main area, and
     the run's part of the Export section: rerun alone when one of its widgets changes."""
-    full = bool(ss.get("_full_run"))
+    full = in_full_run()
     t_start = t_start if full else time.perf_counter()
     good: Scene = ss.get("_base_scene") or Scene()
-    # in a rerun of this fragment alone, the full run's places beside Surface, Start and Run cannot
-    # be written: an error of theirs goes to the main area (their values have not changed since)
-    groups = [g if full else Group(g.fields, None) for g in outer.groups]
-    groups.append(_optimizers(outer))
+    groups = [*fragment_groups(outer.groups), _optimizers(outer)]
     surfaces = settle(SurfacesConfig, groups, good.surfaces)[0]
     analysis = analysis_state(good.analysis, "surfaces_tab", TAB_NAMES)
     mlp = ss.get("_mlp", good.mlp)
