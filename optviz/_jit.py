@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numba
 
@@ -51,6 +52,24 @@ def _drop_stale_cache() -> None:
 
 
 _drop_stale_cache()
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+# Re-entrant: a maker may ask for another made thing (a batch's range loop for its surface runner).
+_made_lock = threading.RLock()
+
+
+def made_once(cache: dict[K, V], key: K, make: Callable[[], V]) -> V:
+    """`cache[key]`, made by `make()` once per process even when threads ask for it at once (a
+    compile); once made, it is read without taking the lock."""
+    hit = cache.get(key)
+    if hit is None:
+        with _made_lock:
+            hit = cache.get(key)
+            if hit is None:
+                hit = cache[key] = make()
+    return hit
 
 
 def jit(fn: Callable | None = None, *, inline: bool = False) -> Callable:

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from optviz import api, kernel
-from optviz._jit import generate
+from optviz._jit import generate, made_once
 from optviz.optimizers import N_REC, get_optimizer  # noqa: F401 - N_REC: read by the generated loop
 from optviz.schedules import Schedule
 from optviz.validate import check_choice, check_number
@@ -153,7 +153,6 @@ for i in range(a, b):
 _run_range = generate("_run_range", _RANGE_ARGS, [(-1, _RANGE.format(runner="kernel.run_surface"))], globals(),
                       _RANGE_DOC, inline=False)  # fmt: skip
 _pair_ranges: dict[tuple[int, int], Callable] = {}
-_pair_lock = threading.Lock()
 # Batches of at least this many steps (runs x steps) run the loop specialised to their surface and rule
 # (`optviz.kernel.surface_runner`): it takes about 0.6 of the time a step, but its first use on a machine
 # compiles for about 2 s, which only a large batch amortises.  The page's maps stay below it.
@@ -162,20 +161,16 @@ SPECIALISE_STEPS = 4_000_000
 
 def _range_for(surf: Any, opt: Any) -> Callable:
     """The range loop specialised to built-in surface `surf` and rule `opt` (compiled on first use)."""
-    key = (surf.code, opt.code)
-    fn = _pair_ranges.get(key)
-    if fn is None:
-        with _pair_lock:
-            fn = _pair_ranges.get(key)
-            if fn is None:
-                runner = kernel.surface_runner(surf, opt)
-                name = runner.py_func.__name__
-                globals()[name] = runner
-                src = _RANGE.format(runner=name)
-                fn = generate(f"_range_{surf.name}__{opt.name}", _RANGE_ARGS, [(-1, src)], globals(), _RANGE_DOC,
-                              inline=False)  # fmt: skip
-                _pair_ranges[key] = fn
-    return fn
+
+    def make() -> Callable:
+        runner = kernel.surface_runner(surf, opt)
+        name = runner.py_func.__name__
+        globals()[name] = runner
+        src = _RANGE.format(runner=name)
+        return generate(f"_range_{surf.name}__{opt.name}", _RANGE_ARGS, [(-1, src)], globals(), _RANGE_DOC,
+                         inline=False)  # fmt: skip
+
+    return made_once(_pair_ranges, (surf.code, opt.code), make)
 
 
 # --------------------------------------------------------------------------- validation

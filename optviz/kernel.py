@@ -15,7 +15,6 @@ Private: call it through `optviz.run`, which validates input and allocates the a
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +22,7 @@ import numpy as np  # noqa: F401 - the generated loops use np
 from numba import types
 
 from optviz import optimizers as O  # noqa: F401 - the generated loops call O.<rule>
-from optviz._jit import cfunc, generate, jit
+from optviz._jit import cfunc, generate, jit, made_once
 from optviz.optimizers import (  # noqa: F401 - DONE, EVAL_F, N_SCAL, prepare_grad: read by the generated loops
     DONE,
     EVAL_F,
@@ -342,7 +341,6 @@ _CUSTOM_ARGS = (
     "fg, hs, sp, hp, blocks, n_state, x0, lrs, noise, rand, clip_norm, l2, lo, hi, path, loss, grads, probes, evals, "
     "states, scals"
 )
-_lock = threading.Lock()
 _formulas: dict[tuple[str, str], Any] = {}
 _custom_runners: dict[int, Callable] = {}
 _formula_compiles = 0
@@ -354,17 +352,13 @@ def formula_compiles() -> int:
 
 
 def _callback(surf: Surface, which: str) -> Any:
-    global _formula_compiles
-    key = (surf.formula, which)
-    hit = _formulas.get(key)
-    if hit is None:
-        with _lock:
-            hit = _formulas.get(key)
-            if hit is None:
-                hit = cfunc(_FG_SIG, surf.fg if which == "fg" else surf.hess_fn)
-                _formulas[key] = hit
-                _formula_compiles += 1
-    return hit
+    def make() -> Any:
+        global _formula_compiles
+        compiled = cfunc(_FG_SIG, surf.fg if which == "fg" else surf.hess_fn)
+        _formula_compiles += 1
+        return compiled
+
+    return made_once(_formulas, (surf.formula, which), make)
 
 
 def formula_functions(surf: Surface, hessian: bool = True) -> tuple[Any, Any]:
@@ -384,16 +378,13 @@ def _with_surface(src: str, fg: str, hs: str) -> str:
 
 def custom_runner(o: Optimizer) -> Callable:
     """`run_surface` of rule `o` for a custom surface: (fg, hs, sp, hp, ...) as in `_CUSTOM_ARGS`."""
-    fn = _custom_runners.get(o.code)
-    if fn is None:
-        with _lock:
-            fn = _custom_runners.get(o.code)
-            if fn is None:
-                src = _with_surface(_loop(o), "fg", "hs")
-                src = "spp = sp.ctypes\n" + src.replace(", sp)", ", spp)")
-                fn = generate(f"_run_custom_{o.name}", _CUSTOM_ARGS, [(-1, src)], globals(), inline=False)
-                _custom_runners[o.code] = fn
-    return fn
+
+    def make() -> Callable:
+        src = _with_surface(_loop(o), "fg", "hs")
+        src = "spp = sp.ctypes\n" + src.replace(", sp)", ", spp)")
+        return generate(f"_run_custom_{o.name}", _CUSTOM_ARGS, [(-1, src)], globals(), inline=False)
+
+    return made_once(_custom_runners, o.code, make)
 
 
 # --------------------------------------------------------------------------- one surface, one rule
@@ -423,14 +414,10 @@ def surface_runner(surf: Surface, o: Optimizer) -> Callable:
     code are not read), the same outputs, bit for bit; compiled on first use and cached on disk."""
     if surf.formula:
         raise ValueError(f"surface_runner takes a built-in surface, not the custom formula {surf.formula!r}")
-    key = (surf.code, o.code)
-    fn = _pair_runners.get(key)
-    if fn is None:
-        with _lock:
-            fn = _pair_runners.get(key)
-            if fn is None:
-                src = _with_surface(_loop(o), f"_fg_{surf.name}", f"_h_{surf.name}")
-                src = re.sub(r"\bO\.(_\w+)\(", lambda m: _inlined(m.group(1)) + "(", src)
-                fn = generate(f"_run_{surf.name}__{o.name}", _ARGS, [(-1, src)], globals(), inline=False)
-                _pair_runners[key] = fn
-    return fn
+
+    def make() -> Callable:
+        src = _with_surface(_loop(o), f"_fg_{surf.name}", f"_h_{surf.name}")
+        src = re.sub(r"\bO\.(_\w+)\(", lambda m: _inlined(m.group(1)) + "(", src)
+        return generate(f"_run_{surf.name}__{o.name}", _ARGS, [(-1, src)], globals(), inline=False)
+
+    return made_once(_pair_runners, (surf.code, o.code), make)
